@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the test suite, benchmarks and audit use, when it is missing:
+# Debian packages (Chromium, Java, PostgreSQL, nginx, wrk) and npm packages
+# (vnu-jar; lighthouse for `make audit`) under .tools/. Idempotent and quiet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null || need+=(chromium)
+command -v java >/dev/null || need+=(openjdk-17-jre-headless)
+command -v node >/dev/null || need+=(nodejs npm)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v wrk >/dev/null || need+=(wrk)
+[ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/initdb" ] || need+=(postgresql)
+command -v openssl >/dev/null || need+=(openssl)
+fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "ensure-tools: installing Debian packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+mkdir -p .tools
+if [ ! -f .tools/node_modules/vnu-jar/build/dist/vnu.jar ]; then
+  echo "ensure-tools: installing vnu-jar from npm"
+  npm install --prefix .tools --no-audit --no-fund --silent vnu-jar@26.9.27 >/dev/null
+fi
+if [ "${WITH_LIGHTHOUSE:-0}" = 1 ] && [ ! -x .tools/node_modules/.bin/lighthouse ]; then
+  echo "ensure-tools: installing lighthouse@12.2.3 from npm"
+  npm install --prefix .tools --no-audit --no-fund --silent -E lighthouse@12.2.3 >/dev/null
+fi

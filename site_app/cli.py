@@ -1,0 +1,86 @@
+"""Ops commands: ``flask outbox ...``."""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from datetime import timedelta
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from site_app.extensions import db
+from site_app.outbox import store, worker
+from site_app.outbox.models import STATES, Inquiry, utcnow
+
+outbox = AppGroup("outbox", help="Inspect and drive the inquiry outbox.")
+_AGE = re.compile(r"^(\d+)([dhm])$")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(outbox)
+
+
+@outbox.command("status")
+def status() -> None:
+    """Counts by state, the oldest pending inquiry's age and the last error."""
+    for state, count in store.counts().items():
+        click.echo(f"{state:<10} {count}")
+    oldest = store.oldest_pending()
+    age = "-" if oldest is None else f"{round((utcnow() - oldest).total_seconds())} s"
+    click.echo(f"oldest pending: {age}")
+    click.echo(f"last error: {store.last_error() or '-'}")
+
+
+@outbox.command("list")
+@click.option("--state", type=click.Choice(STATES), help="Only inquiries in this state.")
+@click.option("--limit", default=50, show_default=True)
+def list_(state: str | None, limit: int) -> None:
+    """The newest inquiries, one line each (no message text)."""
+    query = select(Inquiry).order_by(Inquiry.id.desc()).limit(limit)
+    if state:
+        query = query.where(Inquiry.status == state)
+    for i in db.session.scalars(query):
+        click.echo(
+            f"{i.id:>6} {i.status:<9} {i.created_at:%Y-%m-%d %H:%M} tries={i.attempts} "
+            f"{i.service} | {i.email} | {i.last_error or ''}".rstrip(" |")
+        )
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--failed", is_flag=True, help="Retry every failed inquiry.")
+def retry(ids: tuple[int, ...], failed: bool) -> None:
+    """Queue inquiries again, now: the ids given, or all failed ones with --failed."""
+    if not ids and not failed:
+        raise click.UsageError("name inquiry ids or pass --failed")
+    click.echo(f"queued {store.retry(list(ids) or None)} inquiries")
+
+
+@outbox.command("purge")
+@click.option("--older-than", "older_than", required=True, help="Age such as 90d, 12h or 30m.")
+def purge(older_than: str) -> None:
+    """Delete delivered and spam inquiries older than the age given."""
+    match = _AGE.match(older_than)
+    if not match:
+        raise click.BadParameter("use a number and d, h or m, e.g. 90d", param_hint="--older-than")
+    unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
+    removed = store.purge(timedelta(**{unit: int(match[1])}))
+    click.echo(f"purged {removed} delivered or spam inquiries older than {older_than}")
+
+
+@outbox.command("worker")
+def run_worker() -> None:
+    """Run a sender in the foreground until SIGTERM or Ctrl-C."""
+    stop = threading.Event()
+
+    def _stop(*_: object) -> None:
+        stop.set()
+        worker.wake_sender()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    worker.run(current_app._get_current_object(), stop)  # type: ignore[attr-defined]

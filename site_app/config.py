@@ -1,0 +1,131 @@
+"""Every setting the site reads, parsed and checked in one place.
+
+Order of precedence: the defaults below, then the environment, then the
+overrides a caller passes to ``create_app`` (tests pass a plain dict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe; the message says which, in one line."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _opt(value: str) -> str | None:
+    return value or None
+
+
+# name: (default, parser). The README's settings table mirrors this one.
+SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "APP_ENV": ("development", str),
+    "SECRET_KEY": ("", str),
+    "SITE_URL": ("http://127.0.0.1:8000", lambda v: v.rstrip("/")),
+    "LOG_LEVEL": ("INFO", str.upper),
+    "PAGE_MAX_AGE": ("3600", int),
+    "MAX_CONTENT_LENGTH": ("65536", int),
+    "PROXY_FIX_X_FOR": ("0", int),
+    "PROXY_FIX_X_PROTO": ("0", int),
+    "PROXY_FIX_X_HOST": ("0", int),
+    "PROXY_FIX_X_PORT": ("0", int),
+    "PROXY_FIX_X_PREFIX": ("0", int),
+    "DATABASE_URL": (f"sqlite:///{INSTANCE / 'glissando.db'}", str),
+    "DB_AUTO_UPGRADE": ("true", _bool),
+    "MAIL_SERVER": ("", _opt),
+    "MAIL_PORT": ("25", int),
+    "MAIL_USE_TLS": ("false", _bool),
+    "MAIL_USE_SSL": ("false", _bool),
+    "MAIL_USERNAME": ("", _opt),
+    "MAIL_PASSWORD": ("", _opt),
+    "MAIL_TIMEOUT": ("10", float),
+    "MAIL_TLS_CA_FILE": ("", _opt),
+    "MAIL_ALLOW_PLAINTEXT_AUTH": ("false", _bool),
+    "MAIL_DEFAULT_SENDER": ("Glissando website <website@glissando.ai>", str),
+    "CONTACT_RECIPIENT": ("info@glissando.ai", str),
+    "CONTACT_SERVICES": (
+        "Chatbot,AI agents,Workflow automation,Custom AI development,Other",
+        _list,
+    ),
+    "CONTACT_MIN_FILL_SECONDS": ("3", float),
+    "CONTACT_RATE_LIMIT": ("5 per hour", str),
+    "RATE_LIMIT_KEY": ("", str),
+    "OUTBOX_SENDER": ("thread", str),
+    "OUTBOX_POLL_SECONDS": ("2", float),
+    "OUTBOX_LEASE_SECONDS": ("120", float),
+    "OUTBOX_FIRST_RETRY_SECONDS": ("5", float),
+    "OUTBOX_MAX_BACKOFF_SECONDS": ("900", float),
+    "OUTBOX_GIVE_UP_SECONDS": ("259200", float),
+    "OUTBOX_BATCH_SIZE": ("50", int),
+    "READY_MAX_PENDING_AGE": ("900", float),
+}
+
+DEV_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - local default
+
+
+def load(environ: Mapping[str, str], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Build the Flask config dict, raising ConfigError naming the bad setting."""
+    config: dict[str, Any] = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = environ.get(name, default)
+        try:
+            config[name] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from None
+    config.update(overrides or {})
+    _check(config)
+    return config
+
+
+def _check(config: dict[str, Any]) -> None:
+    env = config["APP_ENV"]
+    if env not in {"production", "development", "testing"}:
+        raise ConfigError(f"APP_ENV={env!r}: use production, development or testing")
+    production = env == "production"
+    if not config["SECRET_KEY"]:
+        if production:
+            raise ConfigError("SECRET_KEY is not set: production refuses to start without it")
+        config["SECRET_KEY"] = DEV_SECRET
+    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
+        raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are both on: choose one")
+    encrypted = config["MAIL_USE_TLS"] or config["MAIL_USE_SSL"]
+    if config["MAIL_USERNAME"] and not encrypted and not config["MAIL_ALLOW_PLAINTEXT_AUTH"]:
+        if production:
+            raise ConfigError(
+                "MAIL_USERNAME is set but neither MAIL_USE_TLS nor MAIL_USE_SSL is on: "
+                "the relay password would travel in clear (MAIL_ALLOW_PLAINTEXT_AUTH=true "
+                "allows it for a relay on loopback)"
+            )
+    if production and not config["MAIL_SERVER"]:
+        raise ConfigError("MAIL_SERVER is not set: production needs a relay for inquiries")
+    if not config["CONTACT_SERVICES"]:
+        raise ConfigError("CONTACT_SERVICES is empty: list at least one service")
+    config.setdefault("RATE_LIMIT_KEY", "")
+    config["RATE_LIMIT_KEY"] = config["RATE_LIMIT_KEY"] or config["SECRET_KEY"]
+    config["TESTING"] = env == "testing"
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = config["SITE_URL"].startswith("https:")
+    config["PREFERRED_URL_SCHEME"] = config["SITE_URL"].split(":", 1)[0]
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config["MAIL_SUPPRESS_SEND"] = False  # tests too: mail goes to a real SMTP server
+    config["WTF_CSRF_TIME_LIMIT"] = 3600 * 8
+    config["WTF_CSRF_SSL_STRICT"] = True

@@ -1,0 +1,106 @@
+"""The contact page: show the form, accept an inquiry, say thank you.
+
+Accepting means storing: the inquiry is committed to the outbox before the
+visitor is redirected, and a sender mails it later, outside the request.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+
+from site_app.contact import ratelimit
+from site_app.contact.forms import ContactForm, new_stamp, read_stamp
+from site_app.outbox import store
+from site_app.outbox.worker import wake_sender
+
+bp = Blueprint("contact", __name__, url_prefix="/contact")
+log = logging.getLogger(__name__)
+
+STALE_FORM = (
+    "Your form had expired, so nothing was sent yet. Everything you typed is still here: "
+    "please press Send again."
+)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+def _page(form: ContactForm, status: int = 200, notice: str | None = None) -> Response:
+    response = Response(
+        render_template("contact/form.html", form=form, notice=notice), status=status
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("")
+def form() -> Response:
+    return _page(ContactForm())
+
+
+@bp.post("")
+def submit() -> ResponseReturnValue:
+    form = ContactForm()
+    stamp = read_stamp(form.stamp.data or "")
+    valid = form.validate()
+    if stamp is None or "csrf_token" in form.errors:
+        # Expired session, forged token or a missing stamp: keep every word, start afresh.
+        form.stamp.data = new_stamp()
+        form.form_errors.clear()
+        form.errors.pop("csrf_token", None)
+        for field in form:
+            field.errors = []
+        return _page(form, status=400, notice=STALE_FORM)
+    if not valid:
+        return _page(form, status=422)
+    token, age = stamp
+    if store.find(token) is not None:
+        return redirect(url_for("contact.thanks"), code=303)  # Send pressed twice
+    spam_reason = None
+    if form.website.data:
+        spam_reason = "honeypot"
+    elif age < current_app.config["CONTACT_MIN_FILL_SECONDS"]:
+        spam_reason = "too-fast"
+    client = ratelimit.client_hash(request.remote_addr or "unknown")
+    if not ratelimit.allow(client):
+        log.warning("rate limit reached for client %s", client[:12])
+        return too_many_requests()
+    fields = {name: getattr(form, name).data for name in ("name", "email", "service", "message")}
+    inquiry, created = store.store(token, fields, client, spam_reason)
+    if created and spam_reason is None:
+        log.info("inquiry %s stored, pending delivery", inquiry.id)
+        wake_sender()
+    elif created:
+        log.info("inquiry %s stored as spam (%s)", inquiry.id, spam_reason)
+    else:
+        log.info("inquiry %s submitted again; kept once", inquiry.id)
+    return redirect(url_for("contact.thanks"), code=303)
+
+
+@bp.get("/thanks")
+def thanks() -> Response:
+    response = Response(render_template("contact/thanks.html"))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def too_many_requests() -> Response:
+    response = Response(render_template("contact/too_many.html"), status=429)
+    response.headers["Retry-After"] = str(
+        ratelimit.parse(current_app.config["CONTACT_RATE_LIMIT"])[1]
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,61 @@
+"""Inquiries per client address, counted in the database.
+
+The count lives in the same database as the inquiries, so it holds across
+gunicorn workers, restarts and hosts without another service to run.
+Clients are known only by a keyed hash of their address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, text
+
+from site_app.extensions import db
+from site_app.outbox.models import RateHit, utcnow
+
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_LIMIT = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+
+
+def parse(limit: str) -> tuple[int, int]:
+    """``"5 per hour"`` -> ``(5, 3600)``."""
+    match = _LIMIT.match(limit)
+    if not match:
+        raise ValueError(f"expected e.g. '5 per hour', got {limit!r}")
+    return int(match[1]), _UNITS[match[2].lower()]
+
+
+def client_hash(address: str) -> str:
+    key = current_app.config["RATE_LIMIT_KEY"].encode()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
+
+
+def allow(key_hash: str) -> bool:
+    """Count one inquiry for ``key_hash``; False when that would pass the limit."""
+    count, seconds = parse(current_app.config["CONTACT_RATE_LIMIT"])
+    now = utcnow()
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # Serialise the count for this client across hosts until commit.
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key_hash})
+    # Insert first: on SQLite the write lock then serialises the count.
+    hit = RateHit(key_hash=key_hash, hit_at=now)
+    session.add(hit)
+    session.flush()
+    window_start = now - timedelta(seconds=seconds)
+    session.execute(
+        delete(RateHit).where(RateHit.key_hash == key_hash, RateHit.hit_at < window_start)
+    )
+    used = session.scalar(
+        select(func.count()).where(RateHit.key_hash == key_hash, RateHit.hit_at >= window_start)
+    )
+    allowed = (used or 0) <= count
+    if not allowed:
+        session.delete(hit)
+    session.commit()
+    return allowed

@@ -1,0 +1,71 @@
+"""The guide as data: parsed once at start-up from ``site_app/content/guide.toml``."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+CONTENT_FILE = Path(__file__).resolve().parent.parent / "content" / "guide.toml"
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s")
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    slug: str
+    title: str
+    paragraphs: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        """The section's first sentence: its table-of-contents line and meta description."""
+        return _SENTENCE_END.split(self.paragraphs[0], maxsplit=1)[0]
+
+
+@dataclass(frozen=True)
+class Guide:
+    title: str
+    lede: str
+    sections: tuple[Section, ...]
+    takeaways: tuple[str, ...]
+    phone: str
+    email: str
+
+    @property
+    def phone_uri(self) -> str:
+        return "tel:" + re.sub(r"[^+\d]", "", self.phone)
+
+    def section(self, slug: str) -> Section | None:
+        return next((s for s in self.sections if s.slug == slug), None)
+
+    def neighbours(self, section: Section) -> tuple[Section | None, Section | None]:
+        i = section.number - 1
+        previous = self.sections[i - 1] if i > 0 else None
+        following = self.sections[i + 1] if i + 1 < len(self.sections) else None
+        return previous, following
+
+
+def load_guide(path: Path = CONTENT_FILE) -> Guide:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    sections = tuple(
+        Section(
+            number=i,
+            slug=raw["slug"],
+            title=raw["title"],
+            paragraphs=tuple(p.strip() for p in raw["body"].split("\n\n") if p.strip()),
+        )
+        for i, raw in enumerate(data["sections"], start=1)
+    )
+    slugs = [s.slug for s in sections]
+    if len(set(slugs)) != len(slugs):
+        raise ValueError(f"{path}: section slugs must be unique, got {slugs}")
+    return Guide(
+        title=data["title"],
+        lede=data["lede"],
+        sections=sections,
+        takeaways=tuple(data["takeaways"]),
+        phone=data["contact"]["phone"],
+        email=data["contact"]["email"],
+    )
