@@ -58,9 +58,11 @@ class Recorder:
 
 
 class SMTPServer:
-    def __init__(self, handler: Recorder | None = None, **controller_args: Any) -> None:
+    def __init__(
+        self, handler: Recorder | None = None, port: int | None = None, **controller_args: Any
+    ) -> None:
         self.handler = handler or Recorder()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(
             self.handler, hostname="127.0.0.1", port=self.port, **controller_args
         )

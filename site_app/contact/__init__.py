@@ -7,6 +7,7 @@ visitor is redirected, and a sender mails it later, outside the request.
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, urlencode
 
 from flask import (
     Blueprint,
@@ -77,7 +78,7 @@ def submit() -> ResponseReturnValue:
     client = ratelimit.client_hash(request.remote_addr or "unknown")
     if not ratelimit.allow(client):
         log.warning("rate limit reached for client %s", client[:12])
-        return too_many_requests()
+        return too_many_requests(form)
     fields = {name: getattr(form, name).data for name in ("name", "email", "service", "message")}
     inquiry, created = store.store(token, fields, client, spam_reason)
     if created and spam_reason is None:
@@ -97,8 +98,15 @@ def thanks() -> Response:
     return response
 
 
-def too_many_requests() -> Response:
-    response = Response(render_template("contact/too_many.html"), status=429)
+def too_many_requests(form: ContactForm) -> Response:
+    """Over the limit: the visitor's words come back, ready to send by e-mail instead."""
+    subject = f"Inquiry: {form.service.data}"
+    body = f"{form.message.data}\n\n{form.name.data}"
+    mailto = f"mailto:{current_app.extensions['guide'].email}?" + urlencode(
+        {"subject": subject, "body": body}, quote_via=quote
+    )
+    page = render_template("contact/too_many.html", form=form, mailto=mailto)
+    response = Response(page, status=429)
     response.headers["Retry-After"] = str(
         ratelimit.parse(current_app.config["CONTACT_RATE_LIMIT"])[1]
     )
