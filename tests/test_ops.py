@@ -1,0 +1,103 @@
+"""What ops rely on: loud configuration errors, proxies trusted only when told, request ids."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from site_app import create_app
+from site_app.config import ConfigError
+from tests.conftest import GOOD, form_tokens
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"APP_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY is not set"),
+        ({"APP_ENV": "staging"}, "APP_ENV='staging'"),
+        ({"MAIL_USE_TLS": True, "MAIL_USE_SSL": True}, "choose one"),
+        ({"APP_ENV": "production", "SECRET_KEY": "x", "MAIL_SERVER": None}, "MAIL_SERVER"),
+        ({"CONTACT_SERVICES": []}, "CONTACT_SERVICES"),
+    ],
+)
+def test_bad_configuration_is_refused_in_one_line(
+    tmp_path: Path, overrides: dict[str, object], message: str
+) -> None:
+    config = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "MAIL_SERVER": "127.0.0.1"}
+    with pytest.raises(ConfigError) as error:
+        create_app({**config, **overrides})
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(("name", "value"), [("PAGE_MAX_AGE", "soon"), ("MAIL_USE_TLS", "maybe")])
+def test_unparseable_environment_values_name_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        create_app({"APP_ENV": "testing"})
+
+
+def test_environment_is_read_and_overrides_win(
+    monkeypatch: pytest.MonkeyPatch, make_app: Callable[..., Flask]
+) -> None:
+    monkeypatch.setenv("CONTACT_SERVICES", "Chatbot, Voice agents")
+    monkeypatch.setenv("PAGE_MAX_AGE", "60")
+    app = make_app(PAGE_MAX_AGE=120)
+    assert app.config["CONTACT_SERVICES"] == ["Chatbot", "Voice agents"]
+    assert app.config["PAGE_MAX_AGE"] == 120
+    html = app.test_client().get("/contact").get_data(as_text=True)
+    assert '<option value="Voice agents">' in html
+    assert app.test_client().get("/").headers["Cache-Control"] == "public, max-age=120"
+
+
+def test_forwarded_headers_are_ignored_unless_configured(make_app: Callable[..., Flask]) -> None:
+    spoofed = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    plain = make_app().test_client().get("/", headers=spoofed)
+    assert "Strict-Transport-Security" not in plain.headers
+    proxied = make_app(PROXY_FIX_X_FOR=1, PROXY_FIX_X_PROTO=1).test_client()
+    assert "Strict-Transport-Security" in proxied.get("/", headers=spoofed).headers
+
+
+def test_rate_limit_sees_the_forwarded_client_only_behind_a_trusted_proxy(
+    make_app: Callable[..., Flask],
+) -> None:
+    def accepted(app: Flask, client_ip: str) -> int:
+        client = app.test_client()
+        headers = {"X-Forwarded-For": client_ip}
+        tokens = form_tokens(client.get("/contact", headers=headers).get_data(as_text=True))
+        return client.post("/contact", data={**tokens, **GOOD}, headers=headers).status_code
+
+    direct = make_app(CONTACT_RATE_LIMIT="1 per hour")
+    assert accepted(direct, "203.0.113.1") == 303
+    assert accepted(direct, "203.0.113.2") == 429  # a spoofed header changes nothing
+    proxied = make_app(CONTACT_RATE_LIMIT="1 per hour", PROXY_FIX_X_FOR=1)
+    assert accepted(proxied, "198.51.100.1") == 303
+    assert accepted(proxied, "198.51.100.2") == 303  # two clients behind the proxy
+
+
+def test_an_unexpected_error_is_a_500_page_with_the_request_id_that_was_logged(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    def boom() -> str:
+        raise RuntimeError("broken on purpose")
+
+    app.add_url_rule("/boom", "boom", boom)
+    with caplog.at_level(logging.ERROR):
+        response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-ID"]
+    assert request_id in response.get_data(as_text=True)
+    assert "Something went wrong" in response.get_data(as_text=True)
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert record.request_id == request_id  # type: ignore[attr-defined]
+    assert "broken on purpose" in caplog.text
+
+
+def test_a_request_id_from_the_proxy_is_kept(app: Flask) -> None:
+    response = app.test_client().get("/healthz", headers={"X-Request-ID": "abc123def456"})
+    assert response.headers["X-Request-ID"] == "abc123def456"
