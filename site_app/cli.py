@@ -13,8 +13,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from site_app.extensions import db
+from site_app.mailcheck import mail_group
 from site_app.outbox import store, worker
-from site_app.outbox.models import STATES, Inquiry, utcnow
+from site_app.outbox.models import STATES, Inquiry, db_now
 
 outbox = AppGroup("outbox", help="Inspect and drive the inquiry outbox.")
 _AGE = re.compile(r"^(\d+)([dhm])$")
@@ -22,6 +23,7 @@ _AGE = re.compile(r"^(\d+)([dhm])$")
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(outbox)
+    app.cli.add_command(mail_group)
 
 
 @outbox.command("status")
@@ -30,7 +32,7 @@ def status() -> None:
     for state, count in store.counts().items():
         click.echo(f"{state:<10} {count}")
     oldest = store.oldest_pending()
-    age = "-" if oldest is None else f"{round((utcnow() - oldest).total_seconds())} s"
+    age = "-" if oldest is None else f"{round((db_now() - oldest).total_seconds())} s"
     click.echo(f"oldest pending: {age}")
     click.echo(f"last error: {store.last_error() or '-'}")
 

@@ -50,7 +50,12 @@ def main() -> int:
         controller = Controller(SaveToFolder(folder), hostname="127.0.0.1", port=port)
         controller.start()
         env.update(
-            MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port), MAIL_USE_TLS="false", MAIL_USE_SSL="false"
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=str(port),
+            MAIL_USE_TLS="false",
+            MAIL_USE_SSL="false",
+            MAIL_USERNAME="",
+            MAIL_PASSWORD="",  # the capture server takes no credentials
         )
         print(
             f"[mail] no MAIL_SERVER set: inquiries are delivered to a local SMTP server "

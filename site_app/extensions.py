@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
+
+from site_app.outbox.mailer import RelayMail
 
 
 class Base(DeclarativeBase):
@@ -14,4 +15,4 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-mail = Mail()
+mail = RelayMail()  # mail.send() too opens only verified connections
