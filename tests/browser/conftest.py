@@ -1,0 +1,117 @@
+"""A real gunicorn delivering to a real SMTP server, and Debian's Chromium driving it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, Playwright, Response, sync_playwright
+
+from tests.browser.pages import ARTIFACTS, PAGES, STATUS, running_site
+from tests.servers import Gunicorn
+from tests.smtp import SMTPServer
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def site_smtp() -> Iterator[SMTPServer]:
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory, site_smtp: SMTPServer) -> Iterator[Gunicorn]:
+    with running_site(tmp_path_factory.mktemp("site"), site_smtp.port, "browser.log") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """``new_page(width=375, color_scheme="light", js=True)``: a tab in a fresh context."""
+    contexts = []
+
+    def make(width: int = 375, color_scheme: Any = "light", js: bool = True) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": 800},
+            color_scheme=color_scheme,
+            java_script_enabled=js,
+        )
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def visit(page: Page, site: Gunicorn, name: str) -> Response:
+    """Open page ``name`` of PAGES the way a visitor gets there; check its status."""
+    response = page.goto(site.url + PAGES[name])
+    assert response is not None
+    if name == "contact-errors":
+        assert response.status == 200
+        with page.expect_navigation() as navigation:
+            page.get_by_role("button", name="Send").click()
+        response = navigation.value
+        assert response is not None
+    assert response.status == STATUS.get(name, 200), f"{name}: HTTP {response.status}"
+    return response
+
+
+def fill_form(page: Page, name: str, email: str, service: str, message: str) -> None:
+    """Fill the contact form by its visible labels, as a person (or a screen reader) would."""
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Email", exact=True).fill(email)
+    page.get_by_label("What service do you need?").select_option(service)
+    page.get_by_label("Message", exact=True).fill(message)
+
+
+def axe_violations(page: Page) -> tuple[int, str]:
+    """axe-core's WCAG 2.2 AA violations, plus any text whose contrast it could not judge."""
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}}
+    results = Axe().run(page, options=options)
+    unjudged = [
+        node["html"]
+        for rule in results.response["incomplete"]
+        if rule["id"] == "color-contrast"
+        for node in rule["nodes"]
+    ]
+    report = results.generate_report()
+    if unjudged:
+        report += "\nContrast axe could not judge:\n  " + "\n  ".join(unjudged)
+    return results.violations_count + len(unjudged), report
+
+
+def screenshot(page: Page, name: str) -> Path:
+    path = ARTIFACTS / "screenshots" / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    return path
