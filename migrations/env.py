@@ -1,6 +1,7 @@
 import logging
 
 from flask import current_app
+from sqlalchemy import text
 
 from alembic import context
 
@@ -97,6 +98,11 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            if connection.dialect.name == 'postgresql':
+                # Every app host upgrades as it starts: one at a time, so hosts
+                # starting together do not race to create the same tables. The
+                # next finds the schema current (the version is read after this).
+                connection.execute(text('SELECT pg_advisory_xact_lock(1735289204)'))
             context.run_migrations()
 
 

@@ -114,6 +114,11 @@ def _check(config: dict[str, Any]) -> None:
                 "the relay password would travel in clear (MAIL_ALLOW_PLAINTEXT_AUTH=true "
                 "allows it for a relay on loopback)"
             )
+    ca_file = config["MAIL_TLS_CA_FILE"]
+    if ca_file and not Path(ca_file).is_file():
+        raise ConfigError(f"MAIL_TLS_CA_FILE={ca_file!r} is not a file: name a PEM CA bundle")
+    if production and ca_file and not encrypted:
+        raise ConfigError("MAIL_TLS_CA_FILE is set but neither MAIL_USE_TLS nor MAIL_USE_SSL is on")
     if production and not config["MAIL_SERVER"]:
         raise ConfigError("MAIL_SERVER is not set: production needs a relay for inquiries")
     if not config["CONTACT_SERVICES"]:
@@ -126,6 +131,15 @@ def _check(config: dict[str, Any]) -> None:
     config["SESSION_COOKIE_SECURE"] = config["SITE_URL"].startswith("https:")
     config["PREFERRED_URL_SCHEME"] = config["SITE_URL"].split(":", 1)[0]
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    if config["DATABASE_URL"].startswith("postgresql"):
+        # A shared server: drop pooled connections a restart or failover killed, give up
+        # connecting after 5 s (unless the URL says otherwise), and pin READ COMMITTED,
+        # which the rate limit's lock relies on whatever the server's default.
+        connect = {} if "connect_timeout=" in config["DATABASE_URL"] else {"connect_timeout": 5}
+        config.setdefault(
+            "SQLALCHEMY_ENGINE_OPTIONS",
+            {"pool_pre_ping": True, "isolation_level": "READ COMMITTED", "connect_args": connect},
+        )
     config["MAIL_SUPPRESS_SEND"] = False  # tests too: mail goes to a real SMTP server
-    config["WTF_CSRF_TIME_LIMIT"] = 3600 * 8
+    config.setdefault("WTF_CSRF_TIME_LIMIT", 3600 * 8)
     config["WTF_CSRF_SSL_STRICT"] = True

@@ -16,6 +16,7 @@ from site_app.outbox.sender import deliver_due
 from tests.smtp import SMTPServer
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+pytest_plugins = ["tests.pg"]  # the session's PostgreSQL cluster, started on first use
 
 
 @pytest.fixture

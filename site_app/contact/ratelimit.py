@@ -16,9 +16,12 @@ from flask import current_app
 from sqlalchemy import delete, func, select, text
 
 from site_app.extensions import db
-from site_app.outbox.models import RateHit, utcnow
+from site_app.outbox.models import RateHit, db_now
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+# The first half of the two-part advisory lock key: this site's rate limit, so
+# its locks never collide with another application's on a shared server.
+_LOCK_SPACE = 0x6C6D7420
 _LIMIT = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
 
 
@@ -38,11 +41,15 @@ def client_hash(address: str) -> str:
 def allow(key_hash: str) -> bool:
     """Count one inquiry for ``key_hash``; False when that would pass the limit."""
     count, seconds = parse(current_app.config["CONTACT_RATE_LIMIT"])
-    now = utcnow()
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
-        # Serialise the count for this client across hosts until commit.
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key_hash})
+        # Serialise the count for this client across hosts until commit. Under READ
+        # COMMITTED (pinned in config) each statement after the lock sees every hit
+        # committed before it, so the insert and count below cannot interleave.
+        session.execute(
+            text(f"SELECT pg_advisory_xact_lock({_LOCK_SPACE}, hashtext(:k))"), {"k": key_hash}
+        )
+    now = db_now()
     # Insert first: on SQLite the write lock then serialises the count.
     hit = RateHit(key_hash=key_hash, hit_at=now)
     session.add(hit)

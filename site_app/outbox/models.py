@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from site_app.extensions import db
@@ -16,6 +16,20 @@ STATES = (PENDING, DELIVERED, FAILED, SPAM)
 def utcnow() -> datetime:
     """Naive UTC: SQLite stores no zone, so every timestamp here is UTC without one."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def db_now() -> datetime:
+    """Now, by the database's clock when hosts share one (naive UTC, as stored).
+
+    Leases, retry times and rate-limit windows are compared across hosts, so
+    they must come from one clock: two app hosts whose clocks differ by a few
+    seconds would otherwise take each other's leases early. A SQLite file has
+    one host, whose clock is the only one.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return utcnow()
+    now: datetime = db.session.scalar(text("SELECT timezone('UTC', statement_timestamp())"))
+    return now
 
 
 class Inquiry(db.Model):  # type: ignore[name-defined,misc]

@@ -11,24 +11,45 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import time
+
+from flask import current_app
 
 from site_app.outbox import message, store
-from site_app.outbox.mailer import connect
+from site_app.outbox.mailer import RelayNotConfigured, connect
 from site_app.outbox.models import FAILED, Inquiry
 
 log = logging.getLogger(__name__)
 
 
+# OpenSSL's verify codes, named the way ops talk about a bad certificate.
+_CERT_PROBLEMS = {
+    9: "not yet valid",
+    10: "expired",
+    **dict.fromkeys((2, 18, 19, 20, 21), "unknown CA"),
+    **dict.fromkeys((62, 64), "wrong host name"),
+}
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
+
+
 def describe(error: BaseException) -> str:
+    if isinstance(error, RelayNotConfigured):
+        return str(error)
     if isinstance(error, ssl.SSLCertVerificationError):
-        return f"TLS certificate rejected: {error.verify_message} ({error.reason})"
+        kind = _CERT_PROBLEMS.get(error.verify_code)
+        return f"TLS certificate rejected{f' ({kind})' if kind else ''}: {error.verify_message}"
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return f"relay refused the credentials: {error.smtp_code} {_text(error.smtp_error)}"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused by the relay"
+    # smtplib reports a read that timed out as SMTPServerDisconnected; the cause tells.
+    if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+        return "timed out waiting for the relay (MAIL_TIMEOUT)"
     if isinstance(error, smtplib.SMTPResponseException):
-        text = (
-            error.smtp_error.decode(errors="replace")
-            if isinstance(error.smtp_error, bytes)
-            else str(error.smtp_error)
-        )
-        return f"relay answered {error.smtp_code}: {text}"
+        return f"relay answered {error.smtp_code}: {_text(error.smtp_error)}"
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         code, answer = next(iter(error.recipients.values()))
         return f"relay refused the recipient: {code} {answer.decode(errors='replace')}"
@@ -36,13 +57,13 @@ def describe(error: BaseException) -> str:
 
 
 def permanent(error: BaseException) -> bool:
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in error.recipients.values())
-    if isinstance(error, smtplib.SMTPAuthenticationError):
-        return False  # a configuration problem: keep the inquiry for when it is fixed
-    if isinstance(error, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
-        return error.smtp_code >= 500
-    return False
+    """Only a 5xx answer to the message itself is final for that inquiry.
+
+    Credentials, MAIL FROM and RCPT TO are our own settings (CONTACT_RECIPIENT), the same
+    for every inquiry: a refusal there ("530 auth required", "550 relaying denied") is a
+    configuration problem, so the inquiry waits, retried, until ops fix it.
+    """
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
 def _record_failure(inquiry: Inquiry, error: BaseException) -> None:
@@ -65,6 +86,8 @@ def _record_failure(inquiry: Inquiry, error: BaseException) -> None:
 
 def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
     """Claim and send one batch; return how many were delivered."""
+    # Taken before the claim, so this deadline falls before the lease really ends.
+    deadline = time.monotonic() + lease_seconds
     batch = store.claim(owner, batch_size, lease_seconds)
     if not batch:
         return 0
@@ -77,7 +100,18 @@ def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
             _record_failure(inquiry, error)
         return 0
     try:
-        for inquiry in batch:
+        for index, inquiry in enumerate(batch):
+            if index and time.monotonic() + current_app.config["MAIL_TIMEOUT"] > deadline:
+                # A slow relay: hand the rest back before the lease ends, or another
+                # sender would take them while this one still sends, and mail them twice.
+                for rest in batch[index:]:
+                    store.release(rest)
+                log.info(
+                    "outbox sender %s: lease nearly over, %s left for others",
+                    owner,
+                    len(batch) - index,
+                )
+                break
             try:
                 connection.send(message.build(inquiry))
             except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:

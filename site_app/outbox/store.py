@@ -4,6 +4,8 @@ An inquiry is written (and committed) before the visitor gets an answer.
 Senders claim due rows with a lease: on PostgreSQL through
 ``FOR UPDATE SKIP LOCKED``, on SQLite through its single writer. The claim
 is an UPDATE guarded by the previous lease, so two senders never hold one row.
+Every time here is the database's (``db_now``), so hosts agree on when a
+lease ends whatever their own clocks say.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from site_app.extensions import db
-from site_app.outbox.models import DELIVERED, FAILED, PENDING, SPAM, Inquiry, utcnow
+from site_app.outbox.models import DELIVERED, FAILED, PENDING, SPAM, Inquiry, db_now
 
 
 def message_id_for(token: str, sender: str) -> str:
@@ -34,6 +36,7 @@ def store(
     token: str, fields: Mapping[str, str], client_hash: str, spam_reason: str | None
 ) -> tuple[Inquiry, bool]:
     """Save one inquiry; return it and whether it is new (False: Send pressed twice)."""
+    now = db_now()
     inquiry = Inquiry(
         token=token,
         message_id=message_id_for(token, current_app.config["MAIL_DEFAULT_SENDER"]),
@@ -44,6 +47,8 @@ def store(
         client_hash=client_hash,
         status=SPAM if spam_reason else PENDING,
         spam_reason=spam_reason,
+        created_at=now,
+        next_attempt_at=now,
     )
     db.session.add(inquiry)
     try:
@@ -59,7 +64,7 @@ def store(
 
 def claim(owner: str, limit: int, lease_seconds: float) -> list[Inquiry]:
     """Take up to ``limit`` due inquiries for ``owner`` until the lease ends."""
-    now = utcnow()
+    now = db_now()
     due = (
         select(Inquiry.id)
         .where(
@@ -75,7 +80,7 @@ def claim(owner: str, limit: int, lease_seconds: float) -> list[Inquiry]:
     if not ids:
         db.session.rollback()
         return []
-    claim_id = f"{owner}:{uuid.uuid4().hex[:8]}"
+    claim_id = f"{owner[:55]}:{uuid.uuid4().hex[:8]}"  # lease_owner holds 64
     db.session.execute(
         update(Inquiry)
         .where(
@@ -88,7 +93,9 @@ def claim(owner: str, limit: int, lease_seconds: float) -> list[Inquiry]:
     db.session.commit()
     claimed = list(
         db.session.scalars(
-            select(Inquiry).where(Inquiry.lease_owner == claim_id).order_by(Inquiry.id)
+            select(Inquiry)
+            .where(Inquiry.id.in_(ids), Inquiry.lease_owner == claim_id)
+            .order_by(Inquiry.id)
         )
     )
     db.session.expunge_all()  # detached snapshots: sending must not reload them
@@ -101,18 +108,25 @@ def _finish(inquiry: Inquiry, **values: object) -> bool:
     result = db.session.execute(
         update(Inquiry)
         .where(Inquiry.id == inquiry.id, Inquiry.lease_owner == inquiry.lease_owner)
-        .values(lease_owner=None, lease_until=None, last_attempt_at=utcnow(), **values)
+        .values(lease_owner=None, lease_until=None, **values)
     )
     db.session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def release(inquiry: Inquiry) -> bool:
+    """Give a claimed inquiry back untried, for any sender to take at once."""
+    return _finish(inquiry)
+
+
 def mark_delivered(inquiry: Inquiry) -> bool:
+    now = db_now()
     return _finish(
         inquiry,
         status=DELIVERED,
         attempts=inquiry.attempts + 1,
-        delivered_at=utcnow(),
+        delivered_at=now,
+        last_attempt_at=now,
         last_error=None,
     )
 
@@ -133,14 +147,28 @@ def mark_retry(inquiry: Inquiry, error: str) -> str:
     give_up_at = inquiry.created_at + timedelta(
         seconds=current_app.config["OUTBOX_GIVE_UP_SECONDS"]
     )
-    next_at = utcnow() + timedelta(seconds=backoff(attempts))
+    now = db_now()
+    next_at = now + timedelta(seconds=backoff(attempts))
     status = FAILED if next_at > give_up_at else PENDING
-    _finish(inquiry, status=status, attempts=attempts, last_error=error, next_attempt_at=next_at)
+    _finish(
+        inquiry,
+        status=status,
+        attempts=attempts,
+        last_error=error,
+        last_attempt_at=now,
+        next_attempt_at=next_at,
+    )
     return status
 
 
 def mark_failed(inquiry: Inquiry, error: str) -> None:
-    _finish(inquiry, status=FAILED, attempts=inquiry.attempts + 1, last_error=error)
+    _finish(
+        inquiry,
+        status=FAILED,
+        attempts=inquiry.attempts + 1,
+        last_error=error,
+        last_attempt_at=db_now(),
+    )
 
 
 def counts() -> dict[str, int]:
@@ -165,7 +193,7 @@ def last_error() -> str | None:
 def retry(ids: list[int] | None) -> int:
     """Put failed inquiries (all, or those named) back in the queue, due now."""
     statement = update(Inquiry).values(
-        status=PENDING, next_attempt_at=utcnow(), lease_owner=None, lease_until=None
+        status=PENDING, next_attempt_at=db_now(), lease_owner=None, lease_until=None
     )
     if ids:
         statement = statement.where(Inquiry.id.in_(ids), Inquiry.status.in_((FAILED, PENDING)))
@@ -178,7 +206,7 @@ def retry(ids: list[int] | None) -> int:
 
 def purge(older_than: timedelta) -> int:
     """Delete delivered and spam inquiries older than ``older_than``; never pending or failed."""
-    cutoff = utcnow() - older_than
+    cutoff = db_now() - older_than
     result = db.session.execute(
         Inquiry.__table__.delete().where(
             Inquiry.status.in_((DELIVERED, SPAM)), Inquiry.created_at < cutoff
