@@ -6,6 +6,7 @@ overrides a caller passes to ``create_app`` (tests pass a plain dict).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,29 @@ def _list(value: str) -> list[str]:
 
 def _opt(value: str) -> str | None:
     return value or None
+
+
+_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_RATE = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+
+
+def parse_rate(limit: str) -> tuple[int, int]:
+    """``"5 per hour"`` -> ``(5, 3600)``: how many, in how many seconds."""
+    match = _RATE.match(limit)
+    if not match:
+        raise ValueError(f"expected e.g. '5 per hour', got {limit!r}")
+    return int(match[1]), _UNITS[match[2].lower()]
+
+
+def _rate(value: str) -> str:
+    parse_rate(value)
+    return value
+
+
+def _sender(value: str) -> str:
+    if value not in {"thread", "off"}:
+        raise ValueError("expected thread or off")
+    return value
 
 
 # name: (default, parser). The README's settings table mirrors this one.
@@ -66,9 +90,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
         _list,
     ),
     "CONTACT_MIN_FILL_SECONDS": ("3", float),
-    "CONTACT_RATE_LIMIT": ("5 per hour", str),
+    "CONTACT_RATE_LIMIT": ("5 per hour", _rate),
     "RATE_LIMIT_KEY": ("", str),
-    "OUTBOX_SENDER": ("thread", str),
+    "OUTBOX_SENDER": ("thread", _sender),
     "OUTBOX_POLL_SECONDS": ("2", float),
     "OUTBOX_LEASE_SECONDS": ("120", float),
     "OUTBOX_FIRST_RETRY_SECONDS": ("5", float),

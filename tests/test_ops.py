@@ -33,7 +33,15 @@ def test_bad_configuration_is_refused_in_one_line(
     assert message in str(error.value) and "\n" not in str(error.value)
 
 
-@pytest.mark.parametrize(("name", "value"), [("PAGE_MAX_AGE", "soon"), ("MAIL_USE_TLS", "maybe")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PAGE_MAX_AGE", "soon"),
+        ("MAIL_USE_TLS", "maybe"),
+        ("CONTACT_RATE_LIMIT", "lots"),
+        ("OUTBOX_SENDER", "celery"),
+    ],
+)
 def test_unparseable_environment_values_name_the_setting(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from site_app.extensions import db
 from site_app.outbox import store
-from site_app.outbox.models import DELIVERED, FAILED, PENDING, SPAM, Inquiry, utcnow
+from site_app.outbox.models import DELIVERED, FAILED, PENDING, SPAM, Inquiry, RateHit, utcnow
 from site_app.outbox.sender import deliver_due
 from tests.conftest import deliver, submit, test_config
 from tests.smtp import SMTPServer
@@ -181,6 +181,11 @@ def test_ops_commands_list_retry_and_purge(
         db.session.commit()
     assert "purged 2" in runner.invoke(args=["outbox", "purge", "--older-than", "90d"]).output
     assert [r.id for r in rows(app)] == [3]  # failed inquiries are never deleted
+    with app.app_context():
+        db.session.execute(update(RateHit).values(hit_at=utcnow() - timedelta(days=2)))
+        db.session.commit()
+    forgot = runner.invoke(args=["outbox", "purge", "--older-than", "90d"]).output
+    assert "forgot 3 expired rate-limit hits" in forgot
     bad = runner.invoke(args=["outbox", "purge", "--older-than", "soon"])
     assert bad.exit_code != 0
 

@@ -21,6 +21,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from site_app.config import parse_rate
 from site_app.contact import ratelimit
 from site_app.contact.forms import ContactForm, new_stamp, read_stamp
 from site_app.outbox import store
@@ -107,8 +108,6 @@ def too_many_requests(form: ContactForm) -> Response:
     )
     page = render_template("contact/too_many.html", form=form, mailto=mailto)
     response = Response(page, status=429)
-    response.headers["Retry-After"] = str(
-        ratelimit.parse(current_app.config["CONTACT_RATE_LIMIT"])[1]
-    )
+    response.headers["Retry-After"] = str(parse_rate(current_app.config["CONTACT_RATE_LIMIT"])[1])
     response.headers["Cache-Control"] = "no-store"
     return response

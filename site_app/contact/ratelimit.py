@@ -9,28 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select, text
 
+from site_app.config import parse_rate
 from site_app.extensions import db
 from site_app.outbox.models import RateHit, db_now
 
-_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 # The first half of the two-part advisory lock key: this site's rate limit, so
 # its locks never collide with another application's on a shared server.
 _LOCK_SPACE = 0x6C6D7420
-_LIMIT = re.compile(r"^\s*(\d+)\s*(?:per|/)\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
-
-
-def parse(limit: str) -> tuple[int, int]:
-    """``"5 per hour"`` -> ``(5, 3600)``."""
-    match = _LIMIT.match(limit)
-    if not match:
-        raise ValueError(f"expected e.g. '5 per hour', got {limit!r}")
-    return int(match[1]), _UNITS[match[2].lower()]
 
 
 def client_hash(address: str) -> str:
@@ -40,7 +30,7 @@ def client_hash(address: str) -> str:
 
 def allow(key_hash: str) -> bool:
     """Count one inquiry for ``key_hash``; False when that would pass the limit."""
-    count, seconds = parse(current_app.config["CONTACT_RATE_LIMIT"])
+    count, seconds = parse_rate(current_app.config["CONTACT_RATE_LIMIT"])
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         # Serialise the count for this client across hosts until commit. Under READ
@@ -66,3 +56,13 @@ def allow(key_hash: str) -> bool:
         session.delete(hit)
     session.commit()
     return allowed
+
+
+def forget_expired() -> int:
+    """Delete hits older than the window, also of clients who never came back."""
+    _, seconds = parse_rate(current_app.config["CONTACT_RATE_LIMIT"])
+    result = db.session.execute(
+        delete(RateHit).where(RateHit.hit_at < db_now() - timedelta(seconds=seconds))
+    )
+    db.session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
