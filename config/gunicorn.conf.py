@@ -5,6 +5,8 @@ gunicorn -c config/gunicorn.conf.py wsgi:app
 
 import multiprocessing
 import os
+import subprocess
+import sys
 
 os.environ.setdefault("APP_ENV", "production")
 
@@ -26,18 +28,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
 def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
-    """Bring the schema up to date once, before any worker starts."""
-    from site_app import create_app
-    from site_app.config import ConfigError
-    from site_app.database import upgrade_schema
+    """Check the settings and bring the schema up to date once, before any worker starts.
 
-    try:
-        app = create_app()
-    except ConfigError as error:
-        server.log.error("configuration error: %s", error)
-        raise SystemExit(1) from None
-    if app.config["DB_AUTO_UPGRADE"]:
-        upgrade_schema(app)
+    In a child process, so the master (and every worker forked from it) stays small.
+    """
+    if subprocess.run([sys.executable, "-m", "site_app.database"], check=False).returncode:
+        raise SystemExit(1)
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201

@@ -11,7 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from site_app import assets, cli, contact, database, guide, health, logs, web
 from site_app.config import INSTANCE, ROOT, load
-from site_app.extensions import db, mail, migrate
+from site_app.extensions import db, mail
+from site_app.pagecache import PageCache
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -27,11 +28,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     mail.init_app(app)
     database.init_app(app)
     web.init_app(app)
     health.init_app(app)
+    app.wsgi_app = PageCache(app.wsgi_app)  # type: ignore[method-assign]
     assets.init_app(app, ROOT / "static", INSTANCE / "static")
     contact.init_app(app)
     guide.init_app(app)  # last: it renders every guide page once, linking to the rest

@@ -1,14 +1,22 @@
-"""Database set-up: SQLite pragmas and bringing the schema up to date."""
+"""Database set-up: SQLite pragmas and bringing the schema up to date.
+
+Flask-Migrate (and with it Alembic, ~10 MB) is loaded only where migrations
+run: the ``flask`` command and :func:`upgrade_schema`. gunicorn's master
+runs this module as a child process (``python -m site_app.database``), so
+neither the master nor the workers forked from it carry Alembic.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
+import click
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import event
 
+from site_app.config import ROOT
 from site_app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -18,6 +26,15 @@ def init_app(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
+    if click.get_current_context(silent=True) is not None:
+        register_migrations(app)  # the flask command: `flask db ...` is available
+
+
+def register_migrations(app: Flask) -> None:
+    from flask_migrate import Migrate
+
+    if "migrate" not in app.extensions:
+        Migrate(app, db, directory=str(ROOT / "migrations"))
 
 
 def _sqlite_pragmas(connection: Any, record: Any) -> None:
@@ -32,6 +49,9 @@ def _sqlite_pragmas(connection: Any, record: Any) -> None:
 
 def upgrade_schema(app: Flask) -> None:
     """Apply pending migrations (idempotent); called once before workers start."""
+    from flask_migrate import upgrade
+
+    register_migrations(app)
     with app.app_context():
         upgrade(directory=app.extensions["migrate"].directory)
     log.info("database schema is up to date (%s)", _safe_url(app))
@@ -40,3 +60,22 @@ def upgrade_schema(app: Flask) -> None:
 def _safe_url(app: Flask) -> str:
     with app.app_context():
         return db.engine.url.render_as_string(hide_password=True)
+
+
+def main() -> int:
+    """Check the configuration and, with DB_AUTO_UPGRADE, upgrade: gunicorn's start-up step."""
+    from site_app import create_app
+    from site_app.config import ConfigError
+
+    try:
+        app = create_app()
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr, flush=True)
+        return 1
+    if app.config["DB_AUTO_UPGRADE"]:
+        upgrade_schema(app)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

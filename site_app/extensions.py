@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -14,5 +13,4 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 mail = RelayMail()  # mail.send() too opens only verified connections

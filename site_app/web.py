@@ -6,20 +6,22 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import os
 import re
-import uuid
 from dataclasses import dataclass
 from wsgiref.headers import Headers
 
 import brotli
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import parse_accept_header
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger(__name__)
 
 ENCODINGS = ("br", "gzip")
 _COMPRESSIBLE = re.compile(r"^(text/|application/(xml|json|ld\+json)|image/svg)")
+_VALIDATORS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_RANGE")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 CSP = (
@@ -46,24 +48,36 @@ class Encoded:
         etags = {k: hashlib.blake2b(v, digest_size=12).hexdigest() for k, v in variants.items()}
         return cls(variants, etags)
 
-    def pick(self, accepted: list[str]) -> str:
-        return next((name for name in ENCODINGS if name in accepted), "identity")
+
+def negotiate(accept_encoding: str | None) -> str:
+    """The encoding to answer in: br, else gzip, else identity."""
+    accepted = [value for value, quality in parse_accept_header(accept_encoding) if quality > 0]
+    return next((name for name in ENCODINGS if name in accepted), "identity")
 
 
-def accepted_encodings() -> list[str]:
-    return [value for value, quality in request.accept_encodings if quality > 0]
+def new_request_id(incoming: str | None) -> str:
+    """The proxy's request id when it looks like one, else a fresh one."""
+    return incoming if incoming and _REQUEST_ID.match(incoming) else os.urandom(8).hex()
+
+
+class EncodedResponse(Response):
+    """A body already picked among its encodings: ``_compress`` leaves it alone."""
 
 
 def send_encoded(encoded: Encoded, mimetype: str, cache_control: str) -> Response:
     """Answer with the best encoding the client takes, honouring If-None-Match."""
-    name = encoded.pick(accepted_encodings())
-    response = Response(encoded.variants[name], mimetype=mimetype)
+    name = negotiate(request.headers.get("Accept-Encoding"))
+    headers = {
+        "Cache-Control": cache_control,
+        "Vary": "Accept-Encoding",
+        "ETag": f'"{encoded.etags[name]}"',
+    }
     if name != "identity":
-        response.headers["Content-Encoding"] = name
-    response.headers["Cache-Control"] = cache_control
-    response.vary.add("Accept-Encoding")
-    response.set_etag(encoded.etags[name])
-    response.make_conditional(request)
+        headers["Content-Encoding"] = name
+    response = EncodedResponse(encoded.variants[name], mimetype=mimetype, headers=headers)
+    # Only a request carrying a validator can get a 304: skip the work for the rest.
+    if any(key in request.environ for key in _VALIDATORS):
+        response.make_conditional(request)
     return response
 
 
@@ -77,13 +91,13 @@ def init_app(app: Flask) -> None:
 
 
 def _assign_request_id() -> None:
-    incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex[:16]
+    g.request_id = new_request_id(request.headers.get("X-Request-ID"))
 
 
 def _compress(response: Response) -> Response:
     if (
-        response.direct_passthrough
+        isinstance(response, EncodedResponse)
+        or response.direct_passthrough
         or "Content-Encoding" in response.headers
         or response.status_code < 200
         or response.status_code in (204, 304)
@@ -94,7 +108,7 @@ def _compress(response: Response) -> Response:
     if len(body) < 512:
         return response
     response.vary.add("Accept-Encoding")
-    name = next((n for n in ENCODINGS if n in accepted_encodings()), "identity")
+    name = negotiate(request.headers.get("Accept-Encoding"))
     if name == "gzip":
         response.set_data(gzip.compress(body, compresslevel=6))
     elif name == "br":

@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from site_app.guide.content import load_guide
+from tests.conftest import form_tokens
 
 GUIDE = load_guide()
 # The scraped source beside the project: the text the pages must reproduce.
@@ -271,3 +272,29 @@ def test_wrong_method_is_405_with_allow(client: FlaskClient) -> None:
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]
     assert "Method not allowed" in response.get_data(as_text=True)
+
+
+def test_repeat_requests_are_answered_alike_from_memory(client: FlaskClient) -> None:
+    """The second answer to a public page comes from the page cache: same bytes, same headers."""
+    path = SECTION_PATHS[2]
+    for headers in ({}, {"Accept-Encoding": "br"}, {"Accept-Encoding": "gzip"}):
+        first, second = client.get(path, headers=headers), client.get(path, headers=headers)
+        assert first.data == second.data
+        same = {k: v for k, v in first.headers if k != "X-Request-ID"}
+        assert same == {k: v for k, v in second.headers if k != "X-Request-ID"}
+        assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
+        etag = first.headers["ETag"]
+        for _ in range(2):
+            again = client.get(path, headers={**headers, "If-None-Match": etag})
+            assert again.status_code == 304 and again.data == b""
+        head = client.head(path, headers=headers)
+        assert head.status_code == 200 and head.data == b""
+        assert head.headers["Content-Length"] == str(len(first.data))
+    https = client.get(path, base_url="https://localhost")
+    assert "Strict-Transport-Security" in https.headers
+    assert "Strict-Transport-Security" not in client.get(path).headers
+    first_visit = client.get("/contact")  # never served from the cache
+    stranger = client.application.test_client().get("/contact")
+    assert form_tokens(first_visit.get_data(as_text=True)) != form_tokens(
+        stranger.get_data(as_text=True)
+    )
