@@ -3,7 +3,9 @@ measured side by side in one run. Nothing here asserts a timing."""
 
 from __future__ import annotations
 
+import re
 import statistics
+import subprocess
 from pathlib import Path
 
 from site_app.devmail import free_port
@@ -31,3 +33,14 @@ def percentile(samples: list[float], p: int) -> float:
 
 def header(title: str) -> None:
     print(f"\n--- {title}", flush=True)
+
+
+def wrk(url: str, *args: str) -> float:
+    """Requests per second from `wrk ARGS URL`; a run with any non-2xx answer is refused."""
+    out = subprocess.run(["wrk", *args, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk saw errors against {url}:\n{out}")
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not found:
+        raise RuntimeError(f"no Requests/sec in wrk's output:\n{out}")
+    return float(found[1])

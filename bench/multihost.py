@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import os
 import queue
-import re
 import signal
 import ssl
 import statistics
@@ -26,7 +25,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import update
 
-from bench import header, site_env
+from bench import header, site_env, wrk
 from site_app import create_app
 from site_app.config import ROOT
 from site_app.database import upgrade_schema
@@ -162,16 +161,6 @@ def raw_body(nginx: Nginx, path: str) -> bytes:
     return body
 
 
-def wrk(url: str) -> float:
-    out = subprocess.run([*WRK, url], capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in out or "Socket errors" in out:
-        raise RuntimeError(f"wrk saw errors against {url}:\n{out}")
-    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not found:
-        raise RuntimeError(f"no Requests/sec in wrk's output:\n{out}")
-    return float(found[1])
-
-
 def run_cache() -> None:
     header(
         f"{PAGE} through nginx (worker_processes auto): its proxy cache vs a static file "
@@ -196,7 +185,7 @@ def run_cache() -> None:
                 rates: dict[str, list[float]] = {"cached": [], "static": []}
                 for _ in range(3):  # alternating, so a noisy neighbour hits both sides
                     for name, url in urls.items():
-                        rates[name].append(wrk(url))
+                        rates[name].append(wrk(url, *WRK[1:]))
                         print(f"  {name:<7} {rates[name][-1]:9.0f} req/s")
     cached, static_rate = (statistics.median(rates[k]) for k in ("cached", "static"))
     print(

@@ -8,7 +8,6 @@ import http.client
 import re
 import socket
 import statistics
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from urllib.parse import urlsplit
 
 import brotli
 
-from bench import header, site_env
+from bench import header, site_env, wrk
 from site_app.guide.content import load_guide
 from tests.servers import Gunicorn
 
@@ -53,29 +52,20 @@ def fetch(base: str, path: str, encoding: str | None = None) -> Fetched:
     return Fetched(response.headers, body, sent)
 
 
-def wrk(url: str, seconds: int, encoding: str | None) -> float:
-    """Requests per second, refusing a run where anything but 200 came back."""
+def rate(url: str, seconds: int, encoding: str | None) -> float:
     extra = ["-H", f"Accept-Encoding: {encoding}"] if encoding else []
-    out = subprocess.run(
-        [*WRK, f"-d{seconds}s", *extra, url], capture_output=True, text=True, check=True
-    ).stdout
-    if "Non-2xx" in out or "Socket errors" in out:
-        raise RuntimeError(f"wrk saw errors against {url}:\n{out}")
-    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not found:
-        raise RuntimeError(f"no Requests/sec in wrk's output:\n{out}")
-    return float(found[1])
+    return wrk(url, *WRK[1:], f"-d{seconds}s", *extra)
 
 
 def throughput(site: Gunicorn, baseline: Gunicorn, encoding: str | None) -> None:
     label = f"Accept-Encoding: {encoding}" if encoding else "no Accept-Encoding"
     header(f"throughput of {PAGE}, {label} (wrk {' '.join(WRK[1:])} -d{SECONDS}s, alternating)")
     for server in (site, baseline):
-        wrk(server.url + PAGE, 2, encoding)  # warm-up, not counted
+        rate(server.url + PAGE, 2, encoding)  # warm-up, not counted
     rates: dict[str, list[float]] = {"site": [], "baseline": []}
     for _ in range(ROUNDS):
         for name, server in (("site", site), ("baseline", baseline)):
-            rates[name].append(wrk(server.url + PAGE, SECONDS, encoding))
+            rates[name].append(rate(server.url + PAGE, SECONDS, encoding))
         print(
             f"  site {rates['site'][-1]:7.0f} req/s   baseline {rates['baseline'][-1]:7.0f} req/s"
             f"   ratio {rates['site'][-1] / rates['baseline'][-1]:.2f}"
