@@ -45,7 +45,8 @@ class PageCache:
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD") or any(key in environ for key in _PASS_ON):
             return self.app(environ, start_response)
-        path, scheme = environ.get("PATH_INFO", ""), environ["wsgi.url_scheme"]
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        scheme = environ["wsgi.url_scheme"]
         encoding = negotiate(environ.get("HTTP_ACCEPT_ENCODING"))
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         full = self.entries.get((path, scheme, encoding, False))
