@@ -109,6 +109,8 @@ def _finish(inquiry: Inquiry, **values: object) -> bool:
         update(Inquiry)
         .where(Inquiry.id == inquiry.id, Inquiry.lease_owner == inquiry.lease_owner)
         .values(lease_owner=None, lease_until=None, **values)
+        # The sender's copies are detached snapshots: nothing in the session to update.
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
     return bool(result.rowcount)  # type: ignore[attr-defined]
