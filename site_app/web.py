@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 ENCODINGS = ("br", "gzip")
 _COMPRESSIBLE = re.compile(r"^(text/|application/(xml|json|ld\+json)|image/svg)")
-_VALIDATORS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_RANGE")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 CSP = (
@@ -39,11 +38,12 @@ class Encoded:
     etags: dict[str, str]
 
     @classmethod
-    def of(cls, body: bytes, quality: int = 11) -> Encoded:
+    def of(cls, body: bytes) -> Encoded:
+        """Compressed hard, once: these bodies are served many times."""
         variants = {
             "identity": body,
-            "gzip": gzip.compress(body, compresslevel=9 if quality > 5 else 6, mtime=0),
-            "br": brotli.compress(body, quality=quality),
+            "gzip": gzip.compress(body, compresslevel=9, mtime=0),
+            "br": brotli.compress(body, quality=11),
         }
         etags = {k: hashlib.blake2b(v, digest_size=12).hexdigest() for k, v in variants.items()}
         return cls(variants, etags)
@@ -60,10 +60,6 @@ def new_request_id(incoming: str | None) -> str:
     return incoming if incoming and _REQUEST_ID.match(incoming) else os.urandom(8).hex()
 
 
-class EncodedResponse(Response):
-    """A body already picked among its encodings: ``_compress`` leaves it alone."""
-
-
 def send_encoded(encoded: Encoded, mimetype: str, cache_control: str) -> Response:
     """Answer with the best encoding the client takes, honouring If-None-Match."""
     name = negotiate(request.headers.get("Accept-Encoding"))
@@ -74,10 +70,8 @@ def send_encoded(encoded: Encoded, mimetype: str, cache_control: str) -> Respons
     }
     if name != "identity":
         headers["Content-Encoding"] = name
-    response = EncodedResponse(encoded.variants[name], mimetype=mimetype, headers=headers)
-    # Only a request carrying a validator can get a 304: skip the work for the rest.
-    if any(key in request.environ for key in _VALIDATORS):
-        response.make_conditional(request)
+    response = Response(encoded.variants[name], mimetype=mimetype, headers=headers)
+    response.make_conditional(request)
     return response
 
 
@@ -96,8 +90,7 @@ def _assign_request_id() -> None:
 
 def _compress(response: Response) -> Response:
     if (
-        isinstance(response, EncodedResponse)
-        or response.direct_passthrough
+        response.direct_passthrough
         or "Content-Encoding" in response.headers
         or response.status_code < 200
         or response.status_code in (204, 304)
