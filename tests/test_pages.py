@@ -17,7 +17,7 @@ from tests.conftest import form_tokens
 
 GUIDE = load_guide()
 # The scraped source beside the project: the text the pages must reproduce.
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "foundation-models-guide.txt"
+SEED = Path(__file__).resolve().parent / "data" / "foundation-models-guide.txt"
 SECTION_PATHS = [f"/guide/{s.slug}" for s in GUIDE.sections]
 PAGES = ["/", *SECTION_PATHS, "/contact"]
 
