@@ -59,12 +59,21 @@ class Recorder:
 
 class SMTPServer:
     def __init__(
-        self, handler: Recorder | None = None, port: int | None = None, **controller_args: Any
+        self,
+        handler: Recorder | None = None,
+        port: int | None = None,
+        smtputf8: bool = True,
+        **controller_args: Any,
     ) -> None:
         self.handler = handler or Recorder()
         self.port = port or free_port()
+        self.smtputf8 = smtputf8  # whether EHLO offers SMTPUTF8 (RFC 6531)
         self.controller = Controller(
-            self.handler, hostname="127.0.0.1", port=self.port, **controller_args
+            self.handler,
+            hostname="127.0.0.1",
+            port=self.port,
+            enable_SMTPUTF8=smtputf8,
+            **controller_args,
         )
 
     def __enter__(self) -> SMTPServer:

@@ -163,16 +163,36 @@ def test_honeypot_is_answered_as_accepted_kept_as_spam_and_never_mailed(
     assert smtp.received == []
 
 
-def test_forms_sent_faster_than_a_person_can_type_are_spam(
+def test_a_send_faster_than_typing_is_confirmed_not_dropped(
     make_app: Callable[..., Flask], smtp: SMTPServer
 ) -> None:
-    app = make_app(CONTACT_MIN_FILL_SECONDS=3.0)
+    app = make_app(CONTACT_MIN_FILL_SECONDS=30.0)
     client = app.test_client()
-    assert submit(client).status_code == 303
+    words = {"name": "Zoë Ōtsuka", "message": "Pasted in a hurry:\nline two, every word."}
+    first = submit(client, **words)
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200
+    assert "press Send again" in html
+    assert "Zoë Ōtsuka" in html and "line two, every word." in html  # nothing lost
+    assert inquiries(app) == []  # nothing stored, nothing thanked yet
+    confirm = re.search(r'name="confirm" type="hidden" value="([^"]+)"', html)
+    assert confirm, "the form comes back carrying the confirmation"
+    again = client.post(
+        "/contact", data={**form_tokens(html), **GOOD, **words, "confirm": confirm[1]}
+    )
+    assert again.status_code == 303
     [stored] = inquiries(app)
-    assert stored.status == SPAM and stored.spam_reason == "too-fast"
+    assert stored.status == PENDING and stored.message == words["message"]
     deliver(app)
-    assert smtp.received == []
+    assert len(smtp.received) == 1
+
+
+def test_a_forged_confirmation_does_not_skip_the_check(make_app: Callable[..., Flask]) -> None:
+    app = make_app(CONTACT_MIN_FILL_SECONDS=30.0)
+    client = app.test_client()
+    response = submit(client, confirm="forged")
+    assert response.status_code == 200 and "press Send again" in response.get_data(as_text=True)
+    assert inquiries(app) == []
 
 
 def test_a_tampered_stamp_is_not_trusted(app: Flask, client: FlaskClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -10,10 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from site_app.contact.forms import clean_text
 from site_app.extensions import db
 from site_app.outbox.models import Inquiry
 from tests.conftest import GOOD, deliver, form_tokens
 from tests.smtp import SMTPServer
+from tests.wire import assert_carries, assert_valid_on_wire, parse
 
 INJECT = "\r\nBcc: victim@example.com\r\nSubject: pwned"
 SMTP_SMUGGLE = (
@@ -39,6 +42,12 @@ FIELD_CASES: list[tuple[str, dict[str, str], bool]] = [
     ("two-emails", {"email": "eve@example.com,victim@example.com"}, False),
     ("html-everywhere", {"name": "<script>alert(1)</script>", "message": "<b>x</b>"}, True),
     ("unicode-bidi", {"name": "\u202eevil\u202c", "message": "a\u2028b\u2029c"}, True),
+    # Ordinary visitors that a strict relay used to refuse (issue 8): thanked, then lost.
+    ("paragraph-4900-ascii", {"message": ("All work and no play. " * 223)[:4900]}, True),
+    ("paragraph-4900-utf8", {"message": ("Zoë’s café ☕ naïve 李雷 — " * 196)[:4900]}, True),
+    ("four-990-char-lines", {"message": "\n".join(c * 990 for c in "abcd")}, True),
+    ("idn-local-part", {"email": "josé@example.com"}, True),
+    ("cjk-address", {"email": "用户@例子.广告"}, True),
 ]
 
 
@@ -72,11 +81,15 @@ def test_hostile_fields(
     deliver(app)
     assert len(smtp.received) == (1 if mailed else 0)
     assert_only_our_inbox(smtp)
+    if mailed:
+        assert_valid_on_wire(smtp.received[0].raw, smtp.smtputf8)
+        mail = parse(smtp.received[0].raw, smtp.smtputf8)
+        assert_carries(mail, {**GOOD, **fields}, smtp.smtputf8)
     if mailed and "message" in fields:
         body = smtp.messages()[0].get_body(("plain",)).get_content()
         # Every line the visitor typed arrives as text, none as an SMTP command.
         arrived = body.splitlines()
-        for line in fields["message"].replace("\x00", "").splitlines():
+        for line in clean_text(fields["message"]).splitlines():
             assert line in arrived
 
 
@@ -199,3 +212,16 @@ def test_hostile_headers_do_not_break_pages(client: FlaskClient) -> None:
     )
     assert response.status_code == 200
     assert response.headers["X-Request-ID"] != "../../etc/passwd"
+
+
+@pytest.mark.parametrize("address", ["josé@example.com", "用户@例子.广告", "ada@例子.广告"])
+def test_international_addresses_arrive_through_a_relay_without_smtputf8(
+    make_app: Callable[..., Flask], address: str
+) -> None:
+    with SMTPServer(smtputf8=False) as relay:
+        app = make_app(MAIL_PORT=relay.port)
+        assert post(app.test_client(), email=address).status_code == 303
+        deliver(app)
+        [received] = relay.received
+    assert_valid_on_wire(received.raw, smtputf8=False)
+    assert_carries(parse(received.raw), {**GOOD, "email": address}, smtputf8=False)

@@ -23,7 +23,7 @@ from flask.typing import ResponseReturnValue
 
 from site_app.config import parse_rate
 from site_app.contact import ratelimit
-from site_app.contact.forms import ContactForm, new_stamp, read_stamp
+from site_app.contact.forms import ContactForm, confirmation, confirmed, new_stamp, read_stamp
 from site_app.outbox import store
 from site_app.outbox.worker import wake_sender
 
@@ -34,6 +34,7 @@ STALE_FORM = (
     "Your form had expired, so nothing was sent yet. Everything you typed is still here: "
     "please press Send again."
 )
+TOO_FAST = "Please check your message, then press Send again to send it."
 
 
 def init_app(app: Flask) -> None:
@@ -71,11 +72,16 @@ def submit() -> ResponseReturnValue:
     token, age = stamp
     if store.find(token) is not None:
         return redirect(url_for("contact.thanks"), code=303)  # Send pressed twice
-    spam_reason = None
-    if form.website.data:
-        spam_reason = "honeypot"
-    elif age < current_app.config["CONTACT_MIN_FILL_SECONDS"]:
-        spam_reason = "too-fast"
+    spam_reason = "honeypot" if form.website.data else None
+    if (
+        spam_reason is None
+        and age < current_app.config["CONTACT_MIN_FILL_SECONDS"]
+        and not confirmed(form.confirm.data or "", token)
+    ):
+        # Faster than most people type: autofill, a pasted or pre-filled message, or a bot.
+        # Ask once to press Send again rather than drop it; nothing is stored yet.
+        form.confirm.data = confirmation(token)
+        return _page(form, notice=TOO_FAST)
     client = ratelimit.client_hash(request.remote_addr or "unknown")
     if not ratelimit.allow(client):
         log.warning("rate limit reached for client %s", client[:12])

@@ -45,6 +45,22 @@ def read_stamp(stamp: str) -> tuple[str, float] | None:
     return str(token), (datetime.now(UTC) - signed_at).total_seconds()
 
 
+def _confirm_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="contact-confirm")
+
+
+def confirmation(token: str) -> str:
+    """Proof that the visitor was asked to confirm this filling of the form."""
+    return _confirm_serializer().dumps(token)
+
+
+def confirmed(value: str, token: str) -> bool:
+    try:
+        return bool(_confirm_serializer().loads(value) == token)
+    except BadSignature:
+        return False
+
+
 class ContactForm(FlaskForm):  # type: ignore[misc]
     name = StringField(
         "Name",
@@ -85,6 +101,7 @@ class ContactForm(FlaskForm):  # type: ignore[misc]
     # Hidden from people and screen readers; bots fill it in.
     website = StringField("Leave this field empty")
     stamp = HiddenField()
+    confirm = HiddenField()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -88,6 +88,14 @@ def open_smtp(config: dict[str, Any]) -> smtplib.SMTP:
     return host
 
 
+def offers_smtputf8(host: smtplib.SMTP | None) -> bool:
+    """Whether the relay takes internationalised addresses in headers (RFC 6531)."""
+    if host is None:
+        return False
+    host.ehlo_or_helo_if_needed()
+    return bool(host.has_extn("smtputf8"))
+
+
 def close(host: smtplib.SMTP) -> None:
     """QUIT politely; a relay that already hung up must not raise here."""
     try:

@@ -1,26 +1,101 @@
-"""The e-mail sales receive for one inquiry."""
+"""The e-mail sales receive for one inquiry, valid on the wire for any input the form accepts.
+
+Flask-Mail 0.10 builds its MIME parts with the legacy ``email`` API and registers UTF-8 with no
+body encoding, so a paragraph typed without a line break goes out as one line over RFC 5322's
+998 octets, and it writes a non-ASCII address into a header raw. Here the standard library's
+modern API builds the message instead: bodies get quoted-printable or base64 whenever their
+lines or characters need it, headers are folded and RFC 2047-encoded, and an internationalised
+address is written only where the relay can carry it (SMTPUTF8, RFC 6531). Flask-Mail still
+sends it: :class:`InquiryMessage` is a Flask-Mail message whose MIME form is this one.
+"""
 
 from __future__ import annotations
 
 from calendar import timegm
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_mail import Message
 
 from site_app.outbox.models import Inquiry
 
+# Bodies are always 7-bit on the wire (base64 or quoted-printable when needed), whatever the
+# relay offers; only headers carry raw UTF-8, and only under SMTPUTF8.
+_ASCII = policy.SMTP.clone(cte_type="7bit")
+_UTF8 = policy.SMTP.clone(cte_type="7bit", utf8=True)
 
-def build(inquiry: Inquiry) -> Message:
+
+class InquiryMessage(Message):  # type: ignore[misc]
+    """A Flask-Mail message whose MIME form is built here rather than by Flask-Mail."""
+
+    def __init__(self, mime: EmailMessage, sender: str, recipient: str, options: list[str]):
+        super().__init__(
+            subject=mime["Subject"], sender=sender, recipients=[recipient], mail_options=options
+        )
+        self.mime = mime
+        self.msgId = mime["Message-ID"]
+
+    # Flask-Mail's as_bytes() serialises whatever this returns; it declares MIMEBase, the
+    # legacy class, but needs only as_bytes() and as_string(), which EmailMessage has too.
+    def _message(self) -> EmailMessage:  # type: ignore[override]
+        return self.mime
+
+
+def reply_address(email: str, smtputf8: bool) -> str | None:
+    """The visitor's address as this relay can carry it in a header, or None if it cannot."""
+    if email.isascii():
+        return email
+    if smtputf8:
+        return email
+    try:
+        # An internationalised domain has an ASCII form (IDNA); a non-ASCII local part has none.
+        return validate_email(email, check_deliverability=False).ascii_email
+    except EmailNotValidError:
+        return None
+
+
+def _body_encoding(text: str) -> str | None:
+    """Let the library choose, except that a line starting "From " goes as base64.
+
+    Quoted-printable would leave it as it is, and an mbox delivery down the line would turn it
+    into ">From ", changing what the visitor typed.
+    """
+    return "base64" if text.startswith("From ") or "\nFrom " in text else None
+
+
+def build_mime(inquiry: Inquiry, smtputf8: bool = False) -> EmailMessage:
     config = current_app.config
-    message = Message(
-        subject=f"New inquiry: {inquiry.service} — {inquiry.name}",
-        recipients=[config["CONTACT_RECIPIENT"]],
-        sender=config["MAIL_DEFAULT_SENDER"],
-        reply_to=(inquiry.name, inquiry.email),
-        date=float(timegm(inquiry.created_at.timetuple())),
-        body=render_template("email/inquiry.txt", inquiry=inquiry),
-        html=render_template("email/inquiry.html", inquiry=inquiry),
-        extra_headers={"X-Inquiry-ID": str(inquiry.id)},
-    )
-    message.msgId = inquiry.message_id  # the same on every retry
-    return message
+    reply_to = reply_address(inquiry.email, smtputf8)
+    context = {"inquiry": inquiry, "reply_to": reply_to}
+    mime = EmailMessage(policy=_UTF8 if smtputf8 and not inquiry.email.isascii() else _ASCII)
+    mime["Subject"] = f"New inquiry: {inquiry.service} — {inquiry.name}"
+    mime["From"] = _address(*parseaddr(config["MAIL_DEFAULT_SENDER"]))
+    mime["To"] = config["CONTACT_RECIPIENT"]
+    if reply_to:
+        mime["Reply-To"] = _address(inquiry.name, reply_to)
+    mime["Date"] = formatdate(float(timegm(inquiry.created_at.timetuple())), localtime=True)
+    mime["Message-ID"] = inquiry.message_id  # the same on every retry
+    mime["X-Inquiry-ID"] = str(inquiry.id)
+    text = render_template("email/inquiry.txt", **context)
+    mime.set_content(text, cte=_body_encoding(text))
+    html = render_template("email/inquiry.html", **context)
+    mime.add_alternative(html, subtype="html", cte=_body_encoding(html))
+    return mime
+
+
+def _address(name: str, addr_spec: str) -> Address:
+    # Split by hand: Address(addr_spec=...) refuses a non-ASCII local part even under SMTPUTF8.
+    username, _, domain = addr_spec.rpartition("@")
+    return Address(display_name=name, username=username, domain=domain)
+
+
+def build(inquiry: Inquiry, smtputf8: bool = False) -> InquiryMessage:
+    """The message for ``inquiry``; ``smtputf8`` when the relay offered that extension."""
+    mime = build_mime(inquiry, smtputf8)
+    options = ["SMTPUTF8"] if mime.policy is _UTF8 else []
+    config = current_app.config
+    return InquiryMessage(mime, config["MAIL_DEFAULT_SENDER"], config["CONTACT_RECIPIENT"], options)

@@ -16,7 +16,7 @@ import time
 from flask import current_app
 
 from site_app.outbox import message, store
-from site_app.outbox.mailer import RelayNotConfigured, connect
+from site_app.outbox.mailer import RelayNotConfigured, connect, offers_smtputf8
 from site_app.outbox.models import FAILED, Inquiry
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,16 @@ def _record_failure(inquiry: Inquiry, error: BaseException) -> None:
         status = FAILED
     else:
         status = store.mark_retry(inquiry, reason)
+    if permanent(error):
+        # The relay refused a message the site built: a bug in the site, not the visitor's.
+        log.error(
+            "inquiry %s refused by the relay, kept as failed: %s. The site built a message "
+            "the relay will not take; fix that, then run `flask outbox retry %s`",
+            inquiry.id,
+            reason,
+            inquiry.id,
+        )
+        return
     level = logging.ERROR if status == FAILED else logging.WARNING
     log.log(
         level,
@@ -95,6 +105,7 @@ def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
     try:
         connection = connect()
         connection.__enter__()
+        smtputf8 = offers_smtputf8(connection.host)
     except Exception as error:  # noqa: BLE001 - every reason is recorded on the inquiries
         for inquiry in batch:
             _record_failure(inquiry, error)
@@ -113,7 +124,7 @@ def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
                 )
                 break
             try:
-                connection.send(message.build(inquiry))
+                connection.send(message.build(inquiry, smtputf8))
             except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
                 _record_failure(inquiry, error)  # the relay answered about this message
                 continue
