@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite, benchmarks and audit use, when it is missing:
-# Debian packages (Chromium, Java, PostgreSQL, nginx, wrk) and npm packages
+# Debian packages (Chromium, Java, PostgreSQL, nginx, wrk, Postfix) and npm packages
 # (vnu-jar; lighthouse for `make audit`) under .tools/. Idempotent and quiet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +13,14 @@ command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
 [ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/initdb" ] || need+=(postgresql)
 command -v openssl >/dev/null || need+=(openssl)
+command -v postfix >/dev/null || need+=(postfix)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "ensure-tools: installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Postfix is only run by the tests, as a private instance: no system-wide mail set-up.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi

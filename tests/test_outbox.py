@@ -93,6 +93,8 @@ def test_a_5xx_answer_fails_for_good_visible_in_status(
     status = app.test_cli_runner().invoke(args=["outbox", "status"])
     assert status.exit_code == 0
     assert "failed     1" in status.output and "554" in status.output
+    failed = app.test_cli_runner().invoke(args=["outbox", "list", "--state", "failed"]).output
+    assert failed.split()[:2] == [str(row.id), FAILED]
     make_due(app)
     assert deliver(app) == 0  # failed stays failed until ops retry it
     smtp.handler.mode = "accept"
