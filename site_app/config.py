@@ -99,7 +99,6 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "OUTBOX_MAX_BACKOFF_SECONDS": ("900", float),
     "OUTBOX_GIVE_UP_SECONDS": ("259200", float),
     "OUTBOX_BATCH_SIZE": ("50", int),
-    "READY_MAX_PENDING_AGE": ("900", float),
 }
 
 DEV_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - local default
