@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite, benchmarks and audit use, when it is missing:
-# Debian packages (Chromium, Java, PostgreSQL, nginx, wrk) and npm packages
+# Debian packages (Chromium, Java, PostgreSQL, nginx, wrk, Prometheus and promtool) and npm packages
 # (vnu-jar; lighthouse for `make audit`) under .tools/. Idempotent and quiet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,7 @@ command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v node >/dev/null || need+=(nodejs npm)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
+command -v promtool >/dev/null || need+=(prometheus)
 [ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/initdb" ] || need+=(postgresql)
 command -v openssl >/dev/null || need+=(openssl)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
@@ -18,8 +19,8 @@ command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "ensure-tools: installing Debian packages: ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
 mkdir -p .tools
