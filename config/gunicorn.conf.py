@@ -55,6 +55,15 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
         raise SystemExit(1)
 
 
+def post_worker_init(worker):  # noqa: ANN001, ANN201
+    """Each worker runs an outbox sender thread unless OUTBOX_SENDER=off."""
+    app = worker.wsgi
+    if getattr(app, "config", {}).get("OUTBOX_SENDER") == "thread":
+        from site_app.outbox.worker import start_thread
+
+        start_thread(app)
+
+
 def when_ready(server):  # noqa: ANN001, ANN201
     """Serve /metrics on METRICS_BIND from a small process of its own."""
     if os.environ.get("METRICS_BIND"):
