@@ -29,6 +29,28 @@ access_log_format = os.environ.get(
     '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s" rid=%({x-request-id}o)s',
 )
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+if os.environ.get("LOG_FORMAT") == "json":  # gunicorn's lines as JSON, like the app's
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            name: {"()": f"site_app.logs.{cls}"}
+            for name, cls in (("json", "JsonLines"), ("access", "AccessJsonLines"))
+        },
+        "handlers": {
+            name: {
+                "class": "logging.StreamHandler",
+                "formatter": name,
+                "stream": "ext://sys.stdout",
+            }
+            for name in ("json", "access")
+        },
+        "root": {"handlers": []},  # the app adds its own (site_app/logs.py)
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+        },
+    }
 
 # Metrics (METRICS_BIND): the workers count into files in one directory, made fresh
 # here, before anything imports prometheus_client, so every worker inherits it. Not

@@ -32,6 +32,7 @@ from prometheus_client.registry import Collector
 
 from site_app.config import load
 from site_app.extensions import db
+from site_app.logs import handler_for
 from site_app.metrics.outbox import OutboxCollector
 
 log = logging.getLogger("site_app.metrics")
@@ -79,8 +80,8 @@ def parse_bind(bind: str) -> tuple[str, int]:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     config = load(os.environ, None)
+    logging.basicConfig(level=config["LOG_LEVEL"], handlers=[handler_for(config, sys.stdout)])
     folder = Path(sys.argv[1])  # the workers' folder; not in this process's environment,
     # which would make it write (empty) files of its own there
     app = Flask("site_app.metrics")
