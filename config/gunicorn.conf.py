@@ -5,8 +5,12 @@ gunicorn -c config/gunicorn.conf.py wsgi:app
 
 import multiprocessing
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("APP_ENV", "production")
 
@@ -25,6 +29,41 @@ access_log_format = os.environ.get(
     '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s" rid=%({x-request-id}o)s',
 )
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+if os.environ.get("LOG_FORMAT") == "json":  # gunicorn's lines as JSON, like the app's
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            name: {"()": f"site_app.logs.{cls}"}
+            for name, cls in (("json", "JsonLines"), ("access", "AccessJsonLines"))
+        },
+        "handlers": {
+            name: {
+                "class": "logging.StreamHandler",
+                "formatter": name,
+                "stream": "ext://sys.stdout",
+            }
+            for name in ("json", "access")
+        },
+        "root": {"handlers": []},  # the app adds its own (site_app/logs.py)
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+        },
+    }
+
+# Metrics (METRICS_BIND): the workers count into files in one directory, made fresh
+# here, before anything imports prometheus_client, so every worker inherits it. Not
+# again when gunicorn re-reads this file on SIGHUP: the running workers write there.
+if os.environ.get("METRICS_BIND") and os.environ.get("_GLISSANDO_MASTER") != str(os.getpid()):
+    os.environ["_GLISSANDO_MASTER"] = str(os.getpid())
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # ops chose it: empty it of our files
+        for _old in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*"):
+            if _old.suffix == ".db" or _old.name.startswith("dead_"):
+                _old.unlink()
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="glissando-metrics-")
+        os.environ["_GLISSANDO_OWN_METRICS_DIR"] = "1"
 
 
 def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
@@ -32,7 +71,9 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
 
     In a child process, so the master (and every worker forked from it) stays small.
     """
-    if subprocess.run([sys.executable, "-m", "site_app.database"], check=False).returncode:
+    # -c, not -m: the package imports site_app.database, and runpy warns about that.
+    step = "import sys; from site_app.database import main; sys.exit(main())"
+    if subprocess.run([sys.executable, "-c", step], env=_without_metrics_dir()).returncode:
         raise SystemExit(1)
 
 
@@ -43,3 +84,33 @@ def post_worker_init(worker):  # noqa: ANN001, ANN201
         from site_app.outbox.worker import start_thread
 
         start_thread(app)
+
+
+def when_ready(server):  # noqa: ANN001, ANN201
+    """Serve /metrics on METRICS_BIND from a small process of its own."""
+    if os.environ.get("METRICS_BIND"):
+        folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        command = [sys.executable, "-m", "site_app.metrics.server", folder]
+        server = subprocess.Popen(command, env=_without_metrics_dir())
+        os.environ["_GLISSANDO_METRICS_PID"] = str(server.pid)
+
+
+def _without_metrics_dir():  # noqa: ANN202
+    """The environment for the master's helpers: only workers write metrics files."""
+    return {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201
+    """Mark the worker dead: the metrics server folds its counts into an archive."""
+    if os.environ.get("METRICS_BIND"):
+        Path(os.environ["PROMETHEUS_MULTIPROC_DIR"], f"dead_{worker.pid}").touch()
+
+
+def on_exit(server):  # noqa: ANN001, ANN201
+    if os.environ.get("_GLISSANDO_METRICS_PID"):
+        try:
+            os.kill(int(os.environ["_GLISSANDO_METRICS_PID"]), signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    if os.environ.get("_GLISSANDO_OWN_METRICS_DIR"):
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

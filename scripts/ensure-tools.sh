@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite, benchmarks and audit use, when it is missing:
-# Debian packages (Chromium, Java, PostgreSQL, nginx, wrk, Postfix) and npm packages
+# Debian packages (Chromium, Java, PostgreSQL, nginx, wrk, Postfix, Prometheus and promtool)
+# and npm packages
 # (vnu-jar; lighthouse for `make audit`) under .tools/. Idempotent and quiet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v node >/dev/null || need+=(nodejs npm)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v wrk >/dev/null || need+=(wrk)
+command -v promtool >/dev/null || need+=(prometheus)
 [ -x "$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)/initdb" ] || need+=(postgresql)
 command -v openssl >/dev/null || need+=(openssl)
 command -v postfix >/dev/null || need+=(postfix)
@@ -21,8 +23,8 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   # Postfix is only run by the tests, as a private instance: no system-wide mail set-up.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
 mkdir -p .tools

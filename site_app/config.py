@@ -59,12 +59,27 @@ def _sender(value: str) -> str:
     return value
 
 
+def _log_format(value: str) -> str:
+    if value not in {"text", "json"}:
+        raise ValueError("expected text or json")
+    return value
+
+
+def _bind(value: str) -> str | None:
+    """``host:port`` (``[::1]:9100`` for IPv6), or empty for nothing."""
+    if value and not re.match(r"^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$", value):
+        raise ValueError("expected host:port, e.g. 127.0.0.1:9100")
+    return value or None
+
+
 # name: (default, parser). The README's settings table mirrors this one.
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "APP_ENV": ("development", str),
     "SECRET_KEY": ("", str),
     "SITE_URL": ("http://127.0.0.1:8000", lambda v: v.rstrip("/")),
     "LOG_LEVEL": ("INFO", str.upper),
+    "LOG_FORMAT": ("text", _log_format),
+    "METRICS_BIND": ("", _bind),
     "PAGE_MAX_AGE": ("3600", int),
     "MAX_CONTENT_LENGTH": ("65536", int),
     "PROXY_FIX_X_FOR": ("0", int),
@@ -99,7 +114,6 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "OUTBOX_MAX_BACKOFF_SECONDS": ("900", float),
     "OUTBOX_GIVE_UP_SECONDS": ("259200", float),
     "OUTBOX_BATCH_SIZE": ("50", int),
-    "READY_MAX_PENDING_AGE": ("900", float),
 }
 
 DEV_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - local default

@@ -64,7 +64,8 @@ def _test_message(config: dict[str, Any]) -> Message:
 
 def _check(config: dict[str, Any], send_test: bool) -> str:
     """Print each step as it succeeds; raise at the first that fails; return a summary."""
-    _line("relay", f"{config['MAIL_SERVER']}:{config['MAIL_PORT']} ({mode(config)})")
+    server = config["MAIL_SERVER"]
+    _line("relay", f"{server}:{config['MAIL_PORT']} ({mode(config)})" if server else "none set")
     host = connect_secure(config)
     try:
         sock = host.sock

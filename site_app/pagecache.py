@@ -20,6 +20,7 @@ from site_app.web import negotiate, new_request_id
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Key = tuple[str, str, str, bool]  # path, scheme, encoding, answered with a 304
+ROUTE = "glissando.route"  # the URL rule Flask matched, kept and set again on each hit
 
 
 class Entry(NamedTuple):
@@ -27,6 +28,7 @@ class Entry(NamedTuple):
     headers: list[tuple[str, str]]
     body: bytes
     etag: str | None
+    route: str
 
 
 # Conditions only Flask evaluates; the layer answers plain GETs and If-None-Match.
@@ -61,6 +63,7 @@ class PageCache:
             if method == "HEAD" or (if_none_match and not fresh):
                 return self.app(environ, start_response)
             return self._fill((path, scheme, encoding, fresh), environ, start_response)
+        environ[ROUTE] = entry.route
         request_id = new_request_id(environ.get("HTTP_X_REQUEST_ID"))
         start_response(entry.status, [*entry.headers, ("X-Request-ID", request_id)])
         return [] if method == "HEAD" else [entry.body]
@@ -84,7 +87,10 @@ class PageCache:
         if _cacheable(status, headers) and len(self.entries) < _MAX_ENTRIES:
             kept = [(k, v) for k, v in headers if k.lower() != "x-request-id"]
             etag = next((v for k, v in headers if k.lower() == "etag"), None)
-            self.entries[key] = Entry(status, kept, body, unquote_etag(etag)[0] if etag else None)
+            route = environ.get(ROUTE, "(unmatched)")
+            self.entries[key] = Entry(
+                status, kept, body, unquote_etag(etag)[0] if etag else None, route
+            )
         return [body]
 
 

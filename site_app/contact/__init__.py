@@ -21,6 +21,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from site_app import metrics
 from site_app.config import parse_rate
 from site_app.contact import ratelimit
 from site_app.contact.forms import ContactForm, confirmation, confirmed, new_stamp, read_stamp
@@ -66,8 +67,10 @@ def submit() -> ResponseReturnValue:
         form.errors.pop("csrf_token", None)
         for field in form:
             field.errors = []
+        metrics.count_inquiry("expired")
         return _page(form, status=400, notice=STALE_FORM)
     if not valid:
+        metrics.count_inquiry("invalid")
         return _page(form, status=422)
     token, age = stamp
     if store.find(token) is not None:
@@ -81,13 +84,17 @@ def submit() -> ResponseReturnValue:
         # Faster than most people type: autofill, a pasted or pre-filled message, or a bot.
         # Ask once to press Send again rather than drop it; nothing is stored yet.
         form.confirm.data = confirmation(token)
+        metrics.count_inquiry("confirm")
         return _page(form, notice=TOO_FAST)
     client = ratelimit.client_hash(request.remote_addr or "unknown")
     if not ratelimit.allow(client):
         log.warning("rate limit reached for client %s", client[:12])
+        metrics.count_inquiry("rate_limited")
         return too_many_requests(form)
     fields = {name: getattr(form, name).data for name in ("name", "email", "service", "message")}
     inquiry, created = store.store(token, fields, client, spam_reason)
+    if created:
+        metrics.count_inquiry("spam" if spam_reason else "accepted")
     if created and spam_reason is None:
         log.info("inquiry %s stored, pending delivery", inquiry.id)
         wake_sender()

@@ -15,6 +15,7 @@ import time
 
 from flask import current_app
 
+from site_app import metrics
 from site_app.outbox import message, store
 from site_app.outbox.mailer import RelayNotConfigured, connect, offers_smtputf8
 from site_app.outbox.models import FAILED, Inquiry
@@ -73,6 +74,7 @@ def _record_failure(inquiry: Inquiry, error: BaseException) -> None:
         status = FAILED
     else:
         status = store.mark_retry(inquiry, reason)
+    metrics.count_delivery("failed" if status == FAILED else "retry")
     if permanent(error):
         # The relay refused a message the site built: a bug in the site, not the visitor's.
         log.error(
@@ -124,7 +126,8 @@ def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
                 )
                 break
             try:
-                connection.send(message.build(inquiry, smtputf8))
+                with metrics.relay_timer():
+                    connection.send(message.build(inquiry, smtputf8))
             except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused) as error:
                 _record_failure(inquiry, error)  # the relay answered about this message
                 continue
@@ -133,6 +136,7 @@ def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
                 for rest in batch[batch.index(inquiry) :]:
                     _record_failure(rest, error)
                 return delivered
+            metrics.count_delivery("delivered")
             if store.mark_delivered(inquiry):
                 delivered += 1
                 log.info(
