@@ -13,7 +13,7 @@ from site_app.outbox.models import Inquiry
 def build(inquiry: Inquiry) -> Message:
     config = current_app.config
     message = Message(
-        subject=f"New inquiry: {inquiry.service} — {inquiry.name}",
+        subject=f"New inquiry #{inquiry.id}: {inquiry.service} — {inquiry.name}",
         recipients=[config["CONTACT_RECIPIENT"]],
         sender=config["MAIL_DEFAULT_SENDER"],
         reply_to=(inquiry.name, inquiry.email),
