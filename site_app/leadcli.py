@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select
 
 from site_app.extensions import db
@@ -49,6 +50,7 @@ def _records(since: datetime | None) -> Iterator[dict[str, Any]]:
 
 
 @click.command("export")
+@with_appcontext
 @click.option("--format", "format_", type=click.Choice(["csv", "json"]), default="csv")
 @click.option(
     "--since",
@@ -72,6 +74,7 @@ def export(format_: str, since: datetime | None) -> None:
 
 
 @click.command("forget")
+@with_appcontext
 @click.option("--email", required=True, help="The person's address (any letter case).")
 def forget(email: str) -> None:
     """Erase every inquiry from this address, whatever its state, with its deliveries."""

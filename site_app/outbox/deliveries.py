@@ -83,14 +83,15 @@ def claim(
         .values(lease_owner=claim_id, lease_until=now + timedelta(seconds=lease_seconds))
     )
     db.session.commit()
-    claimed = list(
-        db.session.execute(
+    claimed = [
+        (delivery, inquiry)
+        for delivery, inquiry in db.session.execute(
             select(Delivery, Inquiry)
             .join(Inquiry, Inquiry.id == Delivery.inquiry_id)
             .where(Delivery.id.in_(ids), Delivery.lease_owner == claim_id)
             .order_by(Delivery.id)
-        ).tuples()
-    )
+        )
+    ]
     db.session.expunge_all()
     db.session.rollback()
     return claimed

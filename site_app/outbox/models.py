@@ -49,7 +49,20 @@ def db_now() -> datetime:
     return now
 
 
-class Inquiry(db.Model):  # type: ignore[name-defined,misc]
+class DeliveryState:
+    """A destination's state: the e-mail's lives on the inquiry, the others' on a Delivery."""
+
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Inquiry(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "inquiries"
     __table_args__ = (Index("ix_inquiries_due", "status", "next_attempt_at"),)
 
@@ -62,21 +75,13 @@ class Inquiry(db.Model):  # type: ignore[name-defined,misc]
     service: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
     client_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default=PENDING)
     spam_reason: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
     # Where the lead came from (page, referrer host, utm_*, question), from the signed stamp.
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class Delivery(db.Model):  # type: ignore[name-defined,misc]
+class Delivery(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("inquiry_id", "destination"),
@@ -88,14 +93,6 @@ class Delivery(db.Model):  # type: ignore[name-defined,misc]
     destination: Mapped[str] = mapped_column(String(32))
     # The same on every retry, so the receiver can drop a repeat (Standard Webhooks' webhook-id).
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class RateHit(db.Model):  # type: ignore[name-defined,misc]
