@@ -68,7 +68,9 @@ def retry(ids: tuple[int, ...], failed: bool) -> None:
     if not ids and not failed:
         raise click.UsageError("name inquiry ids or pass --failed")
     click.echo(f"queued {store.retry(list(ids) or None)} inquiries")
-    click.echo(f"queued {deliveries.retry(list(ids) or None)} webhook deliveries")
+    hooks = deliveries.retry(list(ids) or None)
+    if hooks or current_app.config["WEBHOOK_URL"]:
+        click.echo(f"queued {hooks} webhook deliveries")
 
 
 @outbox.command("purge")
@@ -97,5 +99,7 @@ def run_worker() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    webhooks.start_thread(app)  # with WEBHOOK_URL: webhooks beside the mail, never waiting
+    hooks = webhooks.start_thread(app)  # with WEBHOOK_URL: beside the mail, never waiting
     worker.run(app, stop)
+    if hooks is not None:
+        hooks.set()

@@ -212,6 +212,11 @@ def test_status_and_list_show_each_destination(
     listed = runner.invoke(args=["outbox", "list"]).output
     assert "delivered" in listed
     assert "| webhook: pending tries=1, connection refused by the receiver" in listed
+    with app.app_context():
+        db.session.execute(update(Delivery).values(status="failed"))
+        db.session.commit()
+    retried = runner.invoke(args=["outbox", "retry", "--failed"]).output
+    assert retried == "queued 0 inquiries\nqueued 1 webhook deliveries\n"
     # No webhook configured and none stored: no webhook lines.
     plain = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'plain.db'}")
     assert "webhook" not in plain.test_cli_runner().invoke(args=["outbox", "status"]).output
