@@ -7,6 +7,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,8 @@ from site_app.outbox import worker
 from site_app.outbox.models import DELIVERED, PENDING, Delivery
 from site_app.webhooks.sender import deliver_due
 from tests.conftest import GOOD, deliver, form_tokens, submit, wait_for
+from tests.http import send_inquiry
+from tests.servers import Gunicorn
 from tests.smtp import SMTPServer
 from tests.webhook_receiver import Receiver
 
@@ -217,3 +220,30 @@ def test_webhook_settings_are_checked_at_start_without_quoting_them(
     with pytest.raises(ConfigError, match=message) as error:
         make_app()
     assert "hooks.example.com" not in str(error.value) and "c2hvcnQ" not in str(error.value)
+
+
+@pytest.mark.slow
+def test_under_gunicorn_each_inquiry_is_mailed_once_and_posted_once(
+    tmp_path: Path, smtp: SMTPServer, receiver: Receiver
+) -> None:
+    receiver.start()
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'site.db'}",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp.port),
+        "CONTACT_MIN_FILL_SECONDS": "0",
+        "CONTACT_RATE_LIMIT": "1000 per hour",
+        "OUTBOX_POLL_SECONDS": "0.2",
+        "WEBHOOK_URL": receiver.url,
+        "WEBHOOK_SECRET": SECRET,
+    }
+    with Gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as site:
+        statuses = [send_inquiry(site.url, message=f"Inquiry {n}") for n in range(6)]
+        wait_for(lambda: len(receiver.requests) >= 6, what="six webhooks")
+        wait_for(lambda: len(smtp.received) >= 6, what="six e-mails")
+    assert statuses == [303] * 6
+    bodies = [Webhook(SECRET).verify(r.body, r.headers) for r in receiver.requests]
+    assert sorted(body["id"] for body in bodies) == [1, 2, 3, 4, 5, 6]
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 6
+    assert sorted(str(m["X-Inquiry-ID"]) for m in smtp.messages()) == list("123456")
+    assert "whsec_" not in (tmp_path / "gunicorn.log").read_text()
