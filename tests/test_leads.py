@@ -220,3 +220,21 @@ def test_status_and_list_show_each_destination(
     # No webhook configured and none stored: no webhook lines.
     plain = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'plain.db'}")
     assert "webhook" not in plain.test_cli_runner().invoke(args=["outbox", "status"]).output
+
+
+def test_purge_takes_the_deliveries_of_purged_inquiries_along(
+    make_app: Any, smtp: SMTPServer
+) -> None:
+    app = make_app(WEBHOOK_URL="http://127.0.0.1:9/hook", WEBHOOK_SECRET="whsec_" + "A" * 32)
+    send(app.test_client())
+    send(app.test_client(), name="Grace Hopper")
+    deliver(app)
+    with app.app_context():
+        db.session.execute(
+            update(Inquiry).where(Inquiry.id == 1).values(created_at=datetime(2026, 1, 1, 9))
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox", "purge", "--older-than", "90d"])
+    assert "purged 1 delivered or spam inquiries" in result.output
+    with app.app_context():
+        assert [d.inquiry_id for d in db.session.scalars(select(Delivery))] == [2]
