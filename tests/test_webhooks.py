@@ -25,6 +25,7 @@ from tests.conftest import GOOD, deliver, form_tokens, submit, wait_for
 from tests.http import send_inquiry
 from tests.servers import Gunicorn
 from tests.smtp import SMTPServer
+from tests.tlsrelay import Authority
 from tests.webhook_receiver import Receiver
 
 SECRET = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
@@ -247,3 +248,17 @@ def test_under_gunicorn_each_inquiry_is_mailed_once_and_posted_once(
     assert len({r.headers["webhook-id"] for r in receiver.requests}) == 6
     assert sorted(str(m["X-Inquiry-ID"]) for m in smtp.messages()) == list("123456")
     assert "whsec_" not in (tmp_path / "gunicorn.log").read_text()
+
+
+def test_an_https_receiver_must_present_a_trusted_certificate(
+    hooked: Callable[..., Flask], tmp_path: Path
+) -> None:
+    untrusted = Authority(tmp_path).issue("receiver")
+    with Receiver(tls=untrusted.context()) as receiver:
+        app = hooked(WEBHOOK_URL=receiver.url)
+        submit(app.test_client())
+        assert post_webhooks(app) == 0
+    assert receiver.requests == []
+    [row] = webhook_rows(app)
+    assert row.status == PENDING
+    assert (row.last_error or "").startswith("TLS certificate rejected")
