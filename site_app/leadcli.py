@@ -19,10 +19,9 @@ from sqlalchemy import delete, func, select
 
 from site_app.extensions import db
 from site_app.outbox import deliveries
-from site_app.outbox.models import SPAM, WEBHOOK, Delivery, Inquiry, db_now
+from site_app.outbox.models import CONTEXT_LABELS, SPAM, WEBHOOK, Delivery, Inquiry, db_now
 
-CONTEXT_KEYS = ("page", "referrer_host", "utm_source", "utm_medium", "utm_campaign", "question")
-COLUMNS = ("id", "created_at", "status", "name", "email", "service", "message", *CONTEXT_KEYS)
+COLUMNS = ("id", "created_at", "status", "name", "email", "service", "message", *CONTEXT_LABELS)
 # A spreadsheet runs a cell starting with one of these as a formula (also full-width forms).
 _FORMULA_START = tuple("=+-@\t\r\n＝＋－＠")
 

@@ -33,6 +33,21 @@ def _stamp_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="contact-form")
 
 
+def _load(stamp: str) -> tuple[Any, datetime] | None:
+    try:
+        payload, signed_at = _stamp_serializer().loads(stamp, return_timestamp=True)
+    except BadSignature:
+        return None
+    return payload, signed_at
+
+
+def stamp_context(stamp: str) -> object:
+    """The context signed into the stamp ({} for none); the caller bounds it."""
+    loaded = _load(stamp)
+    payload = loaded[0] if loaded else None
+    return payload[1] if isinstance(payload, list) and len(payload) == 2 else {}
+
+
 def new_stamp(context: Mapping[str, str] | None = None) -> str:
     """A signed token naming this filling of the form; it also dates it.
 
@@ -40,14 +55,6 @@ def new_stamp(context: Mapping[str, str] | None = None) -> str:
     """
     token = uuid.uuid4().hex
     return _stamp_serializer().dumps([token, dict(context)] if context else token)
-
-
-def _load(stamp: str) -> tuple[Any, datetime] | None:
-    try:
-        payload, signed_at = _stamp_serializer().loads(stamp, return_timestamp=True)
-    except BadSignature:
-        return None
-    return payload, signed_at
 
 
 def read_stamp(stamp: str) -> tuple[str, float] | None:
@@ -58,13 +65,6 @@ def read_stamp(stamp: str) -> tuple[str, float] | None:
     payload, signed_at = loaded
     token = payload[0] if isinstance(payload, list) and payload else payload
     return str(token), (datetime.now(UTC) - signed_at).total_seconds()
-
-
-def stamp_context(stamp: str) -> object:
-    """The context signed into the stamp ({} for none); the caller bounds it."""
-    loaded = _load(stamp)
-    payload = loaded[0] if loaded else None
-    return payload[1] if isinstance(payload, list) and len(payload) == 2 else {}
 
 
 class ContactForm(FlaskForm):  # type: ignore[misc]

@@ -28,6 +28,15 @@ from site_app.extensions import db
 PENDING, DELIVERED, FAILED, SPAM = "pending", "delivered", "failed", "spam"
 STATES = (PENDING, DELIVERED, FAILED, SPAM)
 WEBHOOK = "webhook"
+# An inquiry's context keys, as sales read them.
+CONTEXT_LABELS = {
+    "page": "Page",
+    "referrer_host": "Referrer",
+    "utm_source": "utm_source",
+    "utm_medium": "utm_medium",
+    "utm_campaign": "utm_campaign",
+    "question": "Asked the guide assistant",
+}
 
 
 def utcnow() -> datetime:

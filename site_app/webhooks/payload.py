@@ -5,16 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from site_app.outbox.models import Inquiry
-
-CONTEXT_LABELS = {
-    "page": "Page",
-    "referrer_host": "Referrer",
-    "utm_source": "utm_source",
-    "utm_medium": "utm_medium",
-    "utm_campaign": "utm_campaign",
-    "question": "Asked the guide assistant",
-}
+from site_app.outbox.models import CONTEXT_LABELS, Inquiry
 
 
 def fields(inquiry: Inquiry) -> dict[str, Any]:
