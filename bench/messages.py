@@ -33,7 +33,7 @@ def flask_mail_build(inquiry: Inquiry) -> Message:
     """The builder as it was before issue 8 (Flask-Mail's own MIME), kept as the baseline."""
     config = current_app.config
     message = Message(
-        subject=f"New inquiry: {inquiry.service} — {inquiry.name}",
+        subject=f"New inquiry #{inquiry.id}: {inquiry.service} — {inquiry.name}",
         recipients=[config["CONTACT_RECIPIENT"]],
         sender=config["MAIL_DEFAULT_SENDER"],
         reply_to=(inquiry.name, inquiry.email),

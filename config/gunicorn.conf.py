@@ -78,12 +78,14 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201
-    """Each worker runs an outbox sender thread unless OUTBOX_SENDER=off."""
+    """Each worker runs the outbox sender threads (e-mail, webhook) unless OUTBOX_SENDER=off."""
     app = worker.wsgi
     if getattr(app, "config", {}).get("OUTBOX_SENDER") == "thread":
+        from site_app import webhooks
         from site_app.outbox.worker import start_thread
 
         start_thread(app)
+        webhooks.start_thread(app)  # only with WEBHOOK_URL; never waits on e-mail
 
 
 def when_ready(server):  # noqa: ANN001, ANN201

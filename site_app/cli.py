@@ -12,10 +12,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from site_app import leadcli, webhooks
 from site_app.contact import ratelimit
 from site_app.extensions import db
 from site_app.mailcheck import mail_group
-from site_app.outbox import store, worker
+from site_app.outbox import deliveries, store, worker
 from site_app.outbox.models import STATES, Inquiry, db_now
 
 outbox = AppGroup("outbox", help="Inspect and drive the inquiry outbox.")
@@ -25,6 +26,8 @@ _AGE = re.compile(r"^(\d+)([dhm])$")
 def init_app(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(mail_group)
+    outbox.add_command(leadcli.export)
+    outbox.add_command(leadcli.forget)
 
 
 @outbox.command("status")
@@ -36,6 +39,7 @@ def status() -> None:
     age = "-" if oldest is None else f"{round((db_now() - oldest).total_seconds())} s"
     click.echo(f"oldest pending: {age}")
     click.echo(f"last error: {store.last_error() or '-'}")
+    leadcli.destination_status()
 
 
 @outbox.command("list")
@@ -46,10 +50,13 @@ def list_(state: str | None, limit: int) -> None:
     query = select(Inquiry).order_by(Inquiry.id.desc()).limit(limit)
     if state:
         query = query.where(Inquiry.status == state)
-    for i in db.session.scalars(query):
+    found = list(db.session.scalars(query))
+    others = deliveries.of([i.id for i in found])
+    for i in found:
         click.echo(
             f"{i.id:>6} {i.status:<9} {i.created_at:%Y-%m-%d %H:%M} tries={i.attempts} "
             f"{i.service} | {i.email} | {i.last_error or ''}".rstrip(" |")
+            + "".join(leadcli.delivery_note(d) for d in others.get(i.id, []))
         )
 
 
@@ -61,6 +68,9 @@ def retry(ids: tuple[int, ...], failed: bool) -> None:
     if not ids and not failed:
         raise click.UsageError("name inquiry ids or pass --failed")
     click.echo(f"queued {store.retry(list(ids) or None)} inquiries")
+    hooks = deliveries.retry(list(ids) or None)
+    if hooks or current_app.config["WEBHOOK_URL"]:
+        click.echo(f"queued {hooks} webhook deliveries")
 
 
 @outbox.command("purge")
@@ -74,6 +84,7 @@ def purge(older_than: str) -> None:
     removed = store.purge(timedelta(**{unit: int(match[1])}))
     click.echo(f"purged {removed} delivered or spam inquiries older than {older_than}")
     click.echo(f"forgot {ratelimit.forget_expired()} expired rate-limit hits")
+    deliveries.forget_orphans()
 
 
 @outbox.command("worker")
@@ -87,4 +98,8 @@ def run_worker() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    worker.run(current_app._get_current_object(), stop)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    hooks = webhooks.start_thread(app)  # with WEBHOOK_URL: beside the mail, never waiting
+    worker.run(app, stop)
+    if hooks is not None:
+        hooks.set()

@@ -6,10 +6,12 @@ overrides a caller passes to ``create_app`` (tests pass a plain dict).
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -72,6 +74,12 @@ def _bind(value: str) -> str | None:
     return value or None
 
 
+def _webhook_format(value: str) -> str:
+    if value not in {"standard", "slack"}:
+        raise ValueError("expected standard or slack")
+    return value
+
+
 # name: (default, parser). The README's settings table mirrors this one.
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "APP_ENV": ("development", str),
@@ -114,6 +122,10 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "OUTBOX_MAX_BACKOFF_SECONDS": ("900", float),
     "OUTBOX_GIVE_UP_SECONDS": ("259200", float),
     "OUTBOX_BATCH_SIZE": ("50", int),
+    "WEBHOOK_URL": ("", _opt),
+    "WEBHOOK_SECRET": ("", _opt),
+    "WEBHOOK_FORMAT": ("standard", _webhook_format),
+    "WEBHOOK_TIMEOUT": ("10", float),
 }
 
 DEV_SECRET = "dev-only-secret-not-for-production"  # noqa: S105 - local default
@@ -161,6 +173,7 @@ def _check(config: dict[str, Any]) -> None:
         raise ConfigError("MAIL_SERVER is not set: production needs a relay for inquiries")
     if not config["CONTACT_SERVICES"]:
         raise ConfigError("CONTACT_SERVICES is empty: list at least one service")
+    _check_webhook(config)
     config.setdefault("RATE_LIMIT_KEY", "")
     config["RATE_LIMIT_KEY"] = config["RATE_LIMIT_KEY"] or config["SECRET_KEY"]
     config["TESTING"] = env == "testing"
@@ -181,3 +194,25 @@ def _check(config: dict[str, Any]) -> None:
     config["MAIL_SUPPRESS_SEND"] = False  # tests too: mail goes to a real SMTP server
     config.setdefault("WTF_CSRF_TIME_LIMIT", 3600 * 8)
     config["WTF_CSRF_SSL_STRICT"] = True
+
+
+def _check_webhook(config: dict[str, Any]) -> None:
+    """Neither value is ever quoted: the secret, and a Slack URL, are credentials."""
+    url = config.setdefault("WEBHOOK_URL", None)
+    if not url:
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError("WEBHOOK_URL must be an http:// or https:// URL with a host")
+    if config["WEBHOOK_FORMAT"] == "slack":
+        return
+    secret = config["WEBHOOK_SECRET"] or ""
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except ValueError:
+        key = b""
+    if not secret.startswith("whsec_") or not 24 <= len(key) <= 64:
+        raise ConfigError(
+            "WEBHOOK_SECRET must be whsec_ followed by a base64 key of 24 to 64 bytes "
+            "(WEBHOOK_FORMAT=standard signs every webhook)"
+        )

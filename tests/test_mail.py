@@ -24,7 +24,7 @@ def test_the_message_sales_receive(app: Flask, client: FlaskClient, smtp: SMTPSe
     assert getaddresses([mail["To"]]) == [("", "info@glissando.ai")]
     assert parseaddr(mail["From"]) == ("Glissando website", "website@glissando.ai")
     assert parseaddr(mail["Reply-To"]) == ("Ada Lovelace", "ada@example.com")
-    assert mail["Subject"] == "New inquiry: Chatbot — Ada Lovelace"
+    assert mail["Subject"] == "New inquiry #1: Chatbot — Ada Lovelace"
     assert parsedate_to_datetime(mail["Date"]).tzinfo is not None
     with app.app_context():
         stored = db.session.scalars(select(Inquiry)).one()
@@ -49,7 +49,7 @@ def test_non_ascii_names_are_encoded_and_decode_back(
     assert b"Zo\xc3\xab" not in received.raw.split(b"\r\n\r\n", 1)[0]  # headers stay 7-bit
     mail = received.message
     assert parseaddr(mail["Reply-To"]) == ("Zoë Ōtsuka-Łukasz 李雷", "ada@example.com")
-    assert mail["Subject"] == "New inquiry: Chatbot — Zoë Ōtsuka-Łukasz 李雷"
+    assert mail["Subject"] == "New inquiry #1: Chatbot — Zoë Ōtsuka-Łukasz 李雷"
 
 
 def test_retries_reuse_the_same_message_id(

@@ -23,8 +23,16 @@ from flask.typing import ResponseReturnValue
 
 from site_app import metrics
 from site_app.config import parse_rate
+from site_app.contact import context as lead_context
 from site_app.contact import ratelimit
-from site_app.contact.forms import ContactForm, confirmation, confirmed, new_stamp, read_stamp
+from site_app.contact.forms import (
+    ContactForm,
+    confirmation,
+    confirmed,
+    new_stamp,
+    read_stamp,
+    stamp_context,
+)
 from site_app.outbox import store
 from site_app.outbox.worker import wake_sender
 
@@ -52,7 +60,7 @@ def _page(form: ContactForm, status: int = 200, notice: str | None = None) -> Re
 
 @bp.get("")
 def form() -> Response:
-    return _page(ContactForm())
+    return _page(ContactForm(stamp=new_stamp(lead_context.from_request(request))))
 
 
 @bp.post("")
@@ -92,7 +100,8 @@ def submit() -> ResponseReturnValue:
         metrics.count_inquiry("rate_limited")
         return too_many_requests(form)
     fields = {name: getattr(form, name).data for name in ("name", "email", "service", "message")}
-    inquiry, created = store.store(token, fields, client, spam_reason)
+    context = lead_context.bounded(stamp_context(form.stamp.data))
+    inquiry, created = store.store(token, fields, client, spam_reason, context)
     if created:
         metrics.count_inquiry("spam" if spam_reason else "accepted")
     if created and spam_reason is None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -31,17 +33,37 @@ def _stamp_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="contact-form")
 
 
-def new_stamp() -> str:
-    """A signed token naming this filling of the form; it also dates it."""
-    return _stamp_serializer().dumps(uuid.uuid4().hex)
+def _load(stamp: str) -> tuple[Any, datetime] | None:
+    try:
+        payload, signed_at = _stamp_serializer().loads(stamp, return_timestamp=True)
+    except BadSignature:
+        return None
+    return payload, signed_at
+
+
+def stamp_context(stamp: str) -> object:
+    """The context signed into the stamp ({} for none); the caller bounds it."""
+    loaded = _load(stamp)
+    payload = loaded[0] if loaded else None
+    return payload[1] if isinstance(payload, list) and len(payload) == 2 else {}
+
+
+def new_stamp(context: Mapping[str, str] | None = None) -> str:
+    """A signed token naming this filling of the form; it also dates it.
+
+    ``context`` (where the lead came from) rides along, signed with the token.
+    """
+    token = uuid.uuid4().hex
+    return _stamp_serializer().dumps([token, dict(context)] if context else token)
 
 
 def read_stamp(stamp: str) -> tuple[str, float] | None:
     """The form's token and its age in seconds, or None if forged or missing."""
-    try:
-        token, signed_at = _stamp_serializer().loads(stamp, return_timestamp=True)
-    except BadSignature:
+    loaded = _load(stamp)
+    if loaded is None:
         return None
+    payload, signed_at = loaded
+    token = payload[0] if isinstance(payload, list) and payload else payload
     return str(token), (datetime.now(UTC) - signed_at).total_seconds()
 
 

@@ -72,7 +72,7 @@ def build_mime(inquiry: Inquiry, smtputf8: bool = False) -> EmailMessage:
     reply_to = reply_address(inquiry.email, smtputf8)
     context = {"inquiry": inquiry, "reply_to": reply_to}
     mime = EmailMessage(policy=_UTF8 if smtputf8 and not inquiry.email.isascii() else _ASCII)
-    mime["Subject"] = f"New inquiry: {inquiry.service} — {inquiry.name}"
+    mime["Subject"] = f"New inquiry #{inquiry.id}: {inquiry.service} — {inquiry.name}"
     mime["From"] = _address(*parseaddr(config["MAIL_DEFAULT_SENDER"]))
     mime["To"] = config["CONTACT_RECIPIENT"]
     if reply_to:

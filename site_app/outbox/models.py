@@ -1,16 +1,42 @@
-"""The tables: inquiries (the durable outbox) and rate-limit hits."""
+"""The tables: inquiries (the durable outbox), their deliveries and rate-limit hits.
+
+An inquiry row carries its e-mail's delivery state itself; every other
+destination (the webhook) has a ``Delivery`` row of its own, so each one
+retries, and counts as delivered, without waiting for the others.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from site_app.extensions import db
 
 PENDING, DELIVERED, FAILED, SPAM = "pending", "delivered", "failed", "spam"
 STATES = (PENDING, DELIVERED, FAILED, SPAM)
+WEBHOOK = "webhook"
+# An inquiry's context keys, as sales read them.
+CONTEXT_LABELS = {
+    "page": "Page",
+    "referrer_host": "Referrer",
+    "utm_source": "utm_source",
+    "utm_medium": "utm_medium",
+    "utm_campaign": "utm_campaign",
+    "question": "Asked the guide assistant",
+}
 
 
 def utcnow() -> datetime:
@@ -32,7 +58,20 @@ def db_now() -> datetime:
     return now
 
 
-class Inquiry(db.Model):  # type: ignore[name-defined,misc]
+class DeliveryState:
+    """A destination's state: the e-mail's lives on the inquiry, the others' on a Delivery."""
+
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Inquiry(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "inquiries"
     __table_args__ = (Index("ix_inquiries_due", "status", "next_attempt_at"),)
 
@@ -45,16 +84,24 @@ class Inquiry(db.Model):  # type: ignore[name-defined,misc]
     service: Mapped[str] = mapped_column(String(200))
     message: Mapped[str] = mapped_column(Text)
     client_hash: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default=PENDING)
     spam_reason: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    lease_owner: Mapped[str | None] = mapped_column(String(64))
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Where the lead came from (page, referrer host, utm_*, question), from the signed stamp.
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Delivery(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("inquiry_id", "destination"),
+        Index("ix_deliveries_due", "destination", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    inquiry_id: Mapped[int] = mapped_column(ForeignKey("inquiries.id", ondelete="CASCADE"))
+    destination: Mapped[str] = mapped_column(String(32))
+    # The same on every retry, so the receiver can drop a repeat (Standard Webhooks' webhook-id).
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 class RateHit(db.Model):  # type: ignore[name-defined,misc]

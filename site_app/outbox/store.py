@@ -20,6 +20,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from site_app.extensions import db
+from site_app.outbox import deliveries
 from site_app.outbox.models import DELIVERED, FAILED, PENDING, SPAM, Inquiry, db_now
 
 
@@ -33,9 +34,16 @@ def find(token: str) -> Inquiry | None:
 
 
 def store(
-    token: str, fields: Mapping[str, str], client_hash: str, spam_reason: str | None
+    token: str,
+    fields: Mapping[str, str],
+    client_hash: str,
+    spam_reason: str | None,
+    context: Mapping[str, str] | None = None,
 ) -> tuple[Inquiry, bool]:
-    """Save one inquiry; return it and whether it is new (False: Send pressed twice)."""
+    """Save one inquiry; return it and whether it is new (False: Send pressed twice).
+
+    A genuine one is queued, in the same transaction, for every other destination.
+    """
     now = db_now()
     inquiry = Inquiry(
         token=token,
@@ -49,9 +57,12 @@ def store(
         spam_reason=spam_reason,
         created_at=now,
         next_attempt_at=now,
+        context=dict(context) if context else None,
     )
     db.session.add(inquiry)
     try:
+        if spam_reason is None:
+            deliveries.add_for(inquiry)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
