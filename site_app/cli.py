@@ -87,4 +87,9 @@ def run_worker() -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    worker.run(current_app._get_current_object(), stop)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["METRICS_BIND"]:
+        from site_app.metrics.server import serve_here
+
+        serve_here(app)
+    worker.run(app, stop)
