@@ -14,9 +14,8 @@ from typing import Any
 from flask import request
 from prometheus_client import Counter, Histogram
 
-from site_app.pagecache import ROUTE
+from site_app.pagecache import ROUTE, WSGIApp
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
