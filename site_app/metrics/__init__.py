@@ -28,7 +28,7 @@ HTTP_DURATION = Histogram(
 )
 INQUIRIES_RECEIVED = Counter(
     "glissando_contact_inquiries",
-    "Contact-form posts by outcome: accepted, spam, rate_limited, invalid, expired.",
+    "Contact-form posts by outcome: accepted, spam, rate_limited, invalid, expired, confirm.",
     ["outcome"],
 )
 DELIVERY_ATTEMPTS = Counter(
