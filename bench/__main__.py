@@ -8,7 +8,14 @@ import sys
 import time
 import traceback
 
-MODULES = ("bench.site", "bench.messages", "bench.inquiries", "bench.multihost", "bench.leads")
+MODULES = (
+    "bench.site",
+    "bench.metrics",
+    "bench.messages",
+    "bench.inquiries",
+    "bench.multihost",
+    "bench.leads",
+)
 
 
 def main() -> int:

@@ -58,6 +58,7 @@ if os.environ.get("LOG_FORMAT") == "json":  # gunicorn's lines as JSON, like the
 if os.environ.get("METRICS_BIND") and os.environ.get("_GLISSANDO_MASTER") != str(os.getpid()):
     os.environ["_GLISSANDO_MASTER"] = str(os.getpid())
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # ops chose it: empty it of our files
+        Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
         for _old in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*"):
             if _old.suffix == ".db" or _old.name.startswith("dead_"):
                 _old.unlink()

@@ -96,6 +96,10 @@ def run_worker() -> None:
         stop.set()
         worker.wake_sender()
 
+    if current_app.config["METRICS_BIND"]:  # a sender on its own serves its counts too
+        from site_app.metrics.server import serve_here
+
+        serve_here(current_app._get_current_object())  # type: ignore[attr-defined]
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     app = current_app._get_current_object()  # type: ignore[attr-defined]

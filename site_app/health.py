@@ -32,9 +32,10 @@ def readyz() -> ResponseReturnValue:
     try:
         db.session.execute(select(Inquiry.id).limit(1))  # the database and the outbox table
         report["database"] = db.engine.dialect.name
-    except Exception:  # noqa: BLE001 - any failure means not ready
+    except Exception as error:  # noqa: BLE001 - any failure means not ready
         db.session.rollback()
-        log.warning("readyz: database unreachable", exc_info=True)
+        first_line = next(iter(str(error).splitlines()), "")
+        log.warning("readyz: database unreachable: %s: %s", type(error).__name__, first_line)
         report = {"status": "unavailable", "problems": ["database unreachable"]}
     response = jsonify(report)
     response.status_code = 200 if report["status"] == "ok" else 503

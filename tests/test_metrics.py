@@ -3,7 +3,10 @@ database at scrape time, and the counts of recycled workers kept."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +28,7 @@ from site_app.metrics.server import compact
 from site_app.outbox.models import Inquiry, utcnow
 from tests.conftest import deliver, submit, wait_for
 from tests.http import send_inquiry
-from tests.servers import Gunicorn
+from tests.servers import ROOT, Gunicorn
 from tests.smtp import SMTPServer
 
 SECTION = "/guide/why-do-they-matter"
@@ -239,3 +242,43 @@ def test_gunicorn_serves_all_workers_counts_on_its_own_port_as_workers_recycle(
         wait_for(lambda: len(pids()) <= 2, what=f"dead workers' files folded: {pids()}")
         assert (folder / "counter_archive.db").exists()
     assert "counter_999.db" not in {p.name for p in folder.iterdir()}  # fresh at start
+
+
+@pytest.mark.slow
+def test_a_sender_run_on_its_own_serves_its_counts_too(
+    app: Flask, tmp_path: Path, smtp: SMTPServer
+) -> None:
+    assert submit(app.test_client()).status_code == 303
+    bind = f"127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp.port),
+        "METRICS_BIND": bind,
+    }
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "worker"]
+    sender = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: len(smtp.received) == 1, timeout=60, what="the delivery")
+
+        def scraped() -> dict[tuple[str, tuple[str, ...]], float]:
+            try:
+                text = requests.get(f"http://{bind}/metrics", timeout=5).text
+            except requests.ConnectionError:
+                return {}
+            return {
+                (s.name, tuple(s.labels.values())): s.value
+                for family in text_string_to_metric_families(text)
+                for s in family.samples
+            }
+
+        attempts = ("glissando_outbox_delivery_attempts_total", ("delivered",))
+        pending = ("glissando_outbox_inquiries", ("pending",))
+        wait_for(
+            lambda: scraped().get(attempts) == 1 and scraped().get(pending) == 0,
+            what="the worker's metrics",
+        )
+    finally:
+        sender.terminate()
+        sender.wait(timeout=30)

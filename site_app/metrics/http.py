@@ -14,9 +14,8 @@ from typing import Any
 from flask import request
 from prometheus_client import Counter, Histogram
 
-from site_app.pagecache import ROUTE
+from site_app.pagecache import ROUTE, WSGIApp
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -40,6 +39,8 @@ class Instrumented:
         self.app = app
         self.requests = requests
         self.duration = duration
+        # labels() validates and locks on every call: keep each label set's children.
+        self.children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -55,7 +56,12 @@ class Instrumented:
             return self.app(environ, capture)
         finally:
             method = environ.get("REQUEST_METHOD", "")
-            method = method if method in _METHODS else "other"
-            route = route_of(environ)
-            self.requests.labels(method, route, status[0]).inc()
-            self.duration.labels(method, route).observe(perf_counter() - started)
+            key = (method if method in _METHODS else "other", route_of(environ), status[0])
+            children = self.children.get(key)
+            if children is None:
+                children = self.children[key] = (
+                    self.requests.labels(*key),
+                    self.duration.labels(*key[:2]),
+                )
+            children[0].inc()
+            children[1].observe(perf_counter() - started)

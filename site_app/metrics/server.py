@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 from prometheus_client.core import Metric
 from prometheus_client.mmap_dict import MmapedDict
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
@@ -77,6 +77,14 @@ class WorkerCollector(Collector):
 def parse_bind(bind: str) -> tuple[str, int]:
     host, _, port = bind.rpartition(":")
     return host.strip("[]"), int(port)
+
+
+def serve_here(app: Flask) -> None:
+    """``flask outbox worker`` with METRICS_BIND: its own counts and the outbox, in-process."""
+    REGISTRY.register(OutboxCollector(app))
+    host, port = parse_bind(app.config["METRICS_BIND"])
+    start_http_server(port, host, REGISTRY)
+    log.info("metrics on http://%s/metrics", app.config["METRICS_BIND"])
 
 
 def main() -> int:
