@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 from standardwebhooks import Webhook
 
 from site_app import webhooks
@@ -262,3 +262,27 @@ def test_an_https_receiver_must_present_a_trusted_certificate(
     [row] = webhook_rows(app)
     assert row.status == PENDING
     assert (row.last_error or "").startswith("TLS certificate rejected")
+
+
+def test_webhook_backlog_is_a_metric_read_at_scrape_time(
+    hooked: Callable[..., Flask], receiver: Receiver
+) -> None:
+    from site_app.metrics.outbox import OutboxCollector
+    from tests.test_metrics import scrape
+
+    app = hooked()
+    collector = OutboxCollector(app)
+    assert scrape(collector)["glissando_webhook_deliveries{pending}"] == 0
+    submit(app.test_client())
+    assert post_webhooks(app) == 0  # the receiver is down
+    down = scrape(collector)
+    assert down["glissando_webhook_deliveries{pending}"] == 1
+    assert down["glissando_webhook_oldest_pending_age_seconds"] >= 0
+    receiver.start()
+    with app.app_context():
+        db.session.execute(update(Delivery).values(next_attempt_at=Delivery.last_attempt_at))
+        db.session.commit()
+    assert post_webhooks(app) == 1
+    up = scrape(collector)
+    assert up["glissando_webhook_deliveries{pending}"] == 0
+    assert up["glissando_webhook_deliveries{delivered}"] == 1

@@ -16,8 +16,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from site_app.extensions import db
-from site_app.outbox import store
-from site_app.outbox.models import Inquiry, db_now
+from site_app.outbox import deliveries, store
+from site_app.outbox.models import WEBHOOK, Inquiry, db_now
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ class OutboxCollector(Collector):
                 counts = store.counts()
                 oldest = store.oldest_pending()
                 last = db.session.scalar(select(func.max(Inquiry.delivered_at)))
+                webhook_counts = deliveries.counts(WEBHOOK)
+                webhook_oldest = deliveries.oldest_pending(WEBHOOK)
                 now = db_now()
             except Exception:  # noqa: BLE001 - reported as glissando_database_up 0
                 log.warning("metrics: the database did not answer", exc_info=True)
@@ -60,4 +62,17 @@ class OutboxCollector(Collector):
             "glissando_outbox_last_delivery_timestamp_seconds",
             "Unix time of the newest successful delivery (0 when none is kept).",
             value=0 if last is None else last.replace(tzinfo=UTC).timestamp(),
+        )
+        webhooks = GaugeMetricFamily(
+            "glissando_webhook_deliveries",
+            "Webhook deliveries (WEBHOOK_URL) by state; all 0 when no webhook is set.",
+            labels=["state"],
+        )
+        for state, count in webhook_counts.items():
+            webhooks.add_metric([state], count)
+        yield webhooks
+        yield GaugeMetricFamily(
+            "glissando_webhook_oldest_pending_age_seconds",
+            "Age of the oldest inquiry whose webhook is not yet delivered (0 when none).",
+            value=0 if webhook_oldest is None else max((now - webhook_oldest).total_seconds(), 0),
         )
