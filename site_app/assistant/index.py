@@ -36,7 +36,7 @@ _COLUMN_WEIGHTS = (4.0, 1.0, 2.0)  # title, text, asks
 STOPWORDS = frozenset(
     """a about all also am an and any are as at be been being but by can could d did do
     does doing don for from get give had has have he her here him his how i if in into is it
-    its just know ll let like m me mean might more most must my of on one or our please re s
+    its just know ll let like m many me mean might more most must my of on one or our please re s
     say she should show so some t tell than that the their them then there these they thing
     things this those to too up us ve very want was we were what whats when where which who
     whom whose will with would you your yours explain describe""".split()
