@@ -31,6 +31,7 @@ HANDOFF = "handoff"
 _WORD = re.compile(r"\w+")
 _MARK_OPEN, _MARK_CLOSE = "\x01", "\x02"
 _COLUMN_WEIGHTS = (4.0, 1.0, 2.0)  # title, text, asks
+_SELECT, _WHERE = "SELECT", "FROM passages WHERE passages MATCH ?"
 # Words that carry no topic: asking, pointing and filler words. A question made
 # only of these ("What is it?") has nothing to match, so it is handed over.
 STOPWORDS = frozenset(
@@ -50,6 +51,7 @@ class Passage:
     text: str
     url: str
     asks: str
+    indexed: str | None = None  # what is searched, when not the text itself
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def passages(guide: Guide) -> list[Passage]:
             f"Call {guide.phone}, write to {guide.email}, or send us a message.",
             "/contact",
             " ".join(guide.contact_asks),
+            indexed="Call, write or send a message.",  # not "glissando.ai" (AI), nor "us" (use)
         )
     )
     rows.append(Passage(HANDOFF, "Ask our team", "", "/contact", " ".join(guide.handoff_asks)))
@@ -106,16 +109,11 @@ class GuideIndex:
         )
         self._db.executemany(
             "INSERT INTO passages (rowid, title, text, asks) VALUES (?, ?, ?, ?)",
-            [(i, p.title, p.text, p.asks) for i, p in enumerate(self.passages)],
+            [(i, p.title, p.indexed or p.text, p.asks) for i, p in enumerate(self.passages)],
         )
 
     def _rows_with(self, word: str) -> set[int]:
-        return {
-            row
-            for (row,) in self._query(
-                "SELECT rowid FROM passages WHERE passages MATCH ?", f'"{word}"'
-            )
-        }
+        return {row for (row,) in self._query(f"{_SELECT} rowid {_WHERE}", _term(word))}
 
     def _query(self, sql: str, *args: object) -> list[Any]:
         try:
@@ -127,33 +125,42 @@ class GuideIndex:
     def search(self, question: str) -> list[Hit]:
         """Every passage that contains a content word, best first."""
         words = content_words(question)
-        if not words:
-            return []
         matched: dict[int, set[str]] = {}
         for word in words:
             for row in self._rows_with(word):
                 matched.setdefault(row, set()).add(word)
         if not matched:
             return []
-        rows = self._query(
-            "SELECT rowid, bm25(passages, ?, ?, ?), highlight(passages, 1, ?, ?) "
-            "FROM passages WHERE passages MATCH ?",
-            *_COLUMN_WEIGHTS,
+        scores = dict(
+            self._query(
+                f"{_SELECT} rowid, bm25(passages, ?, ?, ?) {_WHERE}",
+                *_COLUMN_WEIGHTS,
+                " OR ".join(_term(w) for w in words),
+            )
+        )
+        marked = self._query(
+            f"{_SELECT} rowid, highlight(passages, 1, ?, ?) {_WHERE}",
             _MARK_OPEN,
             _MARK_CLOSE,
-            " OR ".join(f'"{w}"' for w in words),
+            " OR ".join(_term(w) for w in words),
         )
         hits = [
             Hit(
                 self.passages[row],
-                frozenset(matched.get(row, ())),
-                len(matched.get(row, ())) / len(words),
-                float(score),
+                frozenset(matched[row]),
+                len(matched[row]) / len(words),
+                scores.get(row, 0.0),
                 _marked(text),
             )
-            for row, score, text in rows
+            for row, text in marked
         ]
         return sorted(hits, key=lambda h: (-h.coverage, h.score))
+
+
+def _term(word: str) -> str:
+    """One word as an FTS5 string, never as syntax; longer words also match as a prefix
+    of their stem ("environment" finds "environmental", which Porter stems apart)."""
+    return f'"{word}"*' if len(word) >= 5 else f'"{word}"'
 
 
 def _marked(text: str) -> Markup:
