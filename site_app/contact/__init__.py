@@ -23,7 +23,7 @@ from flask.typing import ResponseReturnValue
 
 from site_app.config import parse_rate
 from site_app.contact import ratelimit
-from site_app.contact.forms import ContactForm, new_stamp, read_stamp
+from site_app.contact.forms import MESSAGE_MAX, ContactForm, clean_text, new_stamp, read_stamp
 from site_app.outbox import store
 from site_app.outbox.worker import wake_sender
 
@@ -50,7 +50,10 @@ def _page(form: ContactForm, status: int = 200, notice: str | None = None) -> Re
 
 @bp.get("")
 def form() -> Response:
-    return _page(ContactForm())
+    form = ContactForm()
+    # "Ask our team" from the guide assistant: the visitor's question, ready to send.
+    form.message.data = clean_text(request.args.get("question"))[:MESSAGE_MAX] or None
+    return _page(form)
 
 
 @bp.post("")
