@@ -76,8 +76,9 @@
     else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
   });
   close.addEventListener("click", function () { dialog.close(); });
-  dialog.addEventListener("close", function () { opener.focus(); });
-  opener.addEventListener("click", function () { dialog.showModal(); input.focus(); });
+  // The button hides behind the open panel (axe, too, then sees one layer).
+  dialog.addEventListener("close", function () { opener.hidden = false; opener.focus(); });
+  opener.addEventListener("click", function () { dialog.showModal(); opener.hidden = true; input.focus(); });
 
   function ready() { document.body.appendChild(dialog); document.body.appendChild(opener); }
   if (style.sheet) ready(); else style.addEventListener("load", ready);

