@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -169,3 +170,14 @@ def test_unanswered_questions_are_bounded(
         ("zzyzx question number 2", 1),
     ]
     assert app.test_cli_runner().invoke(args=["ask", "report"]).exit_code == 0
+
+
+@pytest.mark.parametrize("path", ["/", "/guide/why-do-they-matter", "/contact", "/ask?q=x"])
+def test_every_page_has_the_search_form_and_a_deferred_script(
+    client: FlaskClient, path: str
+) -> None:
+    page = client.get(path).get_data(as_text=True)
+    assert '<form class="site-search" role="search" action="/ask" method="get">' in page
+    scripts = re.findall(r"<script[^>]*>", page)
+    runnable = [s for s in scripts if "application/ld+json" not in s]
+    assert len(runnable) == 1 and " defer" in runnable[0] and " src=" in runnable[0]
