@@ -43,15 +43,19 @@ def run_quality() -> None:
         print(f"    held-out miss: {question!r}: expected {expected}, got {got}")
     header(f"the hand-off decision: best passage's coverage (answered from {MIN_COVERAGE})")
     for kind in ("answerable", "unanswerable"):
-        covered = []
+        covered, sales = [], 0
         for questions in load_questions().values():
             for q in questions:
                 if (q["expect"] == HANDOFF) == (kind == "unanswerable"):
                     hits = index.search(clean(q["q"]))
                     covered.append(hits[0].coverage if hits else 0.0)
+                    sales += bool(hits) and hits[0].passage.key == HANDOFF
         buckets = [sum(lo <= c < lo + 0.25 for c in covered) for lo in (0, 0.25, 0.5, 0.75)]
         buckets[-1] += sum(c == 1.0 for c in covered)
-        print(f"  {kind:<13} coverage [0,.25) [.25,.5) [.5,.75) [.75,1]: {buckets}")
+        print(
+            f"  {kind:<13} coverage [0,.25) [.25,.5) [.5,.75) [.75,1]: {buckets}; "
+            f"best row is the sales row: {sales}"
+        )
     started = time.perf_counter()
     for _ in range(1000):
         answer(index, "What are the risks of foundation models?")
