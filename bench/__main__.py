@@ -15,6 +15,7 @@ MODULES = (
     "bench.inquiries",
     "bench.multihost",
     "bench.leads",
+    "bench.assistant",
 )
 
 

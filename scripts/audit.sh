@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make audit`: Lighthouse (mobile preset) on home, one guide section and /contact, against the
-# site under the production gunicorn config on a free loopback port. Prints the four category
-# scores per page, keeps JSON and HTML reports in test-artifacts/lighthouse/, and exits 1 unless
-# every score is 100, naming the audits that cost points.
+# `make audit`: Lighthouse (mobile preset) on home, one guide section, /contact and an /ask
+# answer, against the site under the production gunicorn config on a free loopback port.
+# Prints the four category scores per page, keeps JSON and HTML reports in
+# test-artifacts/lighthouse/, and exits 1 unless every score is 100, naming the audits that
+# cost points.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,7 +52,7 @@ done
 curl -fsS -o /dev/null "$url/healthz" || { echo "audit: gunicorn did not answer on $url" >&2; exit 2; }
 
 section=$($PY -c 'from site_app.guide.content import load_guide; print(load_guide().sections[0].slug)')
-pages=("home /" "section /guide/$section" "contact /contact")
+pages=("home /" "section /guide/$section" "contact /contact" "ask /ask?q=What%27s+next%3F")
 # Lighthouse's timings vary from run to run (more so on a busy machine), so each page is
 # audited AUDIT_RUNS times and judged by its median run, as Lighthouse's docs advise.
 runs=${AUDIT_RUNS:-3}
@@ -68,7 +69,7 @@ for entry in "${pages[@]}"; do
 done
 
 # Scores per page, then every audit below a full score; the exit status says if all are 100.
-$PY - "$OUT" home section contact <<'EOF'
+$PY - "$OUT" home section contact ask <<'EOF'
 import json
 import shutil
 import sys

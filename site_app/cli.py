@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from site_app import leadcli, webhooks
+from site_app.assistant import unanswered
 from site_app.contact import ratelimit
 from site_app.extensions import db
 from site_app.mailcheck import mail_group
@@ -76,15 +77,18 @@ def retry(ids: tuple[int, ...], failed: bool) -> None:
 @outbox.command("purge")
 @click.option("--older-than", "older_than", required=True, help="Age such as 90d, 12h or 30m.")
 def purge(older_than: str) -> None:
-    """Delete delivered and spam inquiries older than the age given, and expired rate-limit hits."""
+    """Delete delivered and spam inquiries older than the age given, expired rate-limit hits,
+    and unanswered assistant questions nobody asked for that long."""
     match = _AGE.match(older_than)
     if not match:
         raise click.BadParameter("use a number and d, h or m, e.g. 90d", param_hint="--older-than")
     unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
-    removed = store.purge(timedelta(**{unit: int(match[1])}))
+    age = timedelta(**{unit: int(match[1])})
+    removed = store.purge(age)
     click.echo(f"purged {removed} delivered or spam inquiries older than {older_than}")
     click.echo(f"forgot {ratelimit.forget_expired()} expired rate-limit hits")
     deliveries.forget_orphans()
+    click.echo(f"forgot {unanswered.purge(age)} unanswered assistant questions")
 
 
 @outbox.command("worker")

@@ -47,6 +47,8 @@ class PageCache:
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD") or any(key in environ for key in _PASS_ON):
             return self.app(environ, start_response)
+        if environ.get("QUERY_STRING"):  # keyed by path: /ask?q=... must never share an answer
+            return self.app(environ, start_response)
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         scheme = environ["wsgi.url_scheme"]
         encoding = negotiate(environ.get("HTTP_ACCEPT_ENCODING"))

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 import requests
 from flask import Flask
+from flask.testing import FlaskClient
 from prometheus_client import REGISTRY, CollectorRegistry
 from prometheus_client.mmap_dict import MmapedDict, mmap_key
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
-from site_app import metrics
 from site_app.devmail import free_port
 from site_app.extensions import db
 from site_app.metrics.outbox import OutboxCollector
@@ -104,14 +104,15 @@ def test_inquiries_and_deliveries_are_counted_by_outcome(
     assert sample("glissando_outbox_relay_seconds_count") == relayed + 2
 
 
-def test_the_assistant_counter_for_the_lead_to_call() -> None:
+def test_the_assistants_questions_are_counted_answered_or_handed_off(client: FlaskClient) -> None:
     def questions(outcome: str) -> float:
         return sample("glissando_assistant_questions_total", outcome=outcome)
 
     answered, handed_off = questions("answered"), questions("handed_off")
-    metrics.count_question(answered=True)
-    metrics.count_question(answered=False)
-    metrics.count_question(answered=False)
+    assert client.get("/ask?q=What is CLIP?").status_code == 200
+    assert client.get("/ask?q=How much does a chatbot cost?").status_code == 200
+    assert client.get("/ask?q=qwxz plorf").status_code == 200
+    assert client.get("/ask").status_code == 200  # no question asked: nothing counted
     assert questions("answered") == answered + 1
     assert questions("handed_off") == handed_off + 2
 

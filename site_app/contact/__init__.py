@@ -26,7 +26,9 @@ from site_app.config import parse_rate
 from site_app.contact import context as lead_context
 from site_app.contact import ratelimit
 from site_app.contact.forms import (
+    MESSAGE_MAX,
     ContactForm,
+    clean_text,
     confirmation,
     confirmed,
     new_stamp,
@@ -60,7 +62,10 @@ def _page(form: ContactForm, status: int = 200, notice: str | None = None) -> Re
 
 @bp.get("")
 def form() -> Response:
-    return _page(ContactForm(stamp=new_stamp(lead_context.from_request(request))))
+    form = ContactForm(stamp=new_stamp(lead_context.from_request(request)))
+    # "Ask our team" from the guide assistant: the visitor's question, ready to send.
+    form.message.data = clean_text(request.args.get("question"))[:MESSAGE_MAX] or None
+    return _page(form)
 
 
 @bp.post("")

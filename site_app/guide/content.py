@@ -17,6 +17,7 @@ class Section:
     slug: str
     title: str
     paragraphs: tuple[str, ...]
+    asks: tuple[str, ...] = ()  # readers' questions this section answers (for the assistant)
 
     @property
     def summary(self) -> str:
@@ -32,6 +33,11 @@ class Guide:
     takeaways: tuple[str, ...]
     phone: str
     email: str
+    # Readers' questions the key takeaways and the contact details answer, and those
+    # the guide leaves to the sales team: what the assistant matches questions against.
+    takeaway_asks: tuple[str, ...] = ()
+    contact_asks: tuple[str, ...] = ()
+    handoff_asks: tuple[str, ...] = ()
 
     @property
     def phone_uri(self) -> str:
@@ -55,6 +61,7 @@ def load_guide(path: Path = CONTENT_FILE) -> Guide:
             slug=raw["slug"],
             title=raw["title"],
             paragraphs=tuple(p.strip() for p in raw["body"].split("\n\n") if p.strip()),
+            asks=tuple(raw.get("asks", ())),
         )
         for i, raw in enumerate(data["sections"], start=1)
     )
@@ -68,4 +75,7 @@ def load_guide(path: Path = CONTENT_FILE) -> Guide:
         takeaways=tuple(data["takeaways"]),
         phone=data["contact"]["phone"],
         email=data["contact"]["email"],
+        takeaway_asks=tuple(data.get("takeaway_asks", ())),
+        contact_asks=tuple(data["contact"].get("asks", ())),
+        handoff_asks=tuple(data.get("handoff", {}).get("asks", ())),
     )

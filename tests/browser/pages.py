@@ -22,8 +22,11 @@ PAGES: dict[str, str] = {
     "contact-thanks": "/contact/thanks",
     "not-found": "/guide/no-such-section",
     "contact-errors": "/contact",
+    "ask": "/ask?q=What%27s+CLIP%3F",
+    "ask-handoff": "/ask?q=What+are+your+prices%3F",
+    "ask-too-long": "/ask?q=" + "x" * 301,
 }
-STATUS = {"not-found": 404, "contact-errors": 422}
+STATUS = {"not-found": 404, "contact-errors": 422, "ask-too-long": 400}
 
 
 @contextmanager

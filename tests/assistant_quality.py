@@ -1,0 +1,42 @@
+"""How good the assistant's answers are, on the question sets in tests/data/."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from site_app.assistant.answer import answer, clean
+from site_app.assistant.index import GuideIndex
+
+QUESTIONS = Path(__file__).resolve().parent / "data" / "assistant_questions.toml"
+GOALS = (0.85, 0.80)  # right section first (answerable), hand-off (unanswerable)
+HANDOFF = "handoff"
+
+
+def load_questions() -> dict[str, list[dict[str, str]]]:
+    parts: dict[str, list[dict[str, str]]] = tomllib.loads(QUESTIONS.read_text(encoding="utf-8"))
+    return parts
+
+
+def first_answer(index: GuideIndex, question: str) -> str:
+    """Where the first answer points: a section's slug, "takeaways", "contact" or "handoff"."""
+    result = answer(index, clean(question))
+    return result.hits[0].passage.key if result.answered else HANDOFF
+
+
+def misses(index: GuideIndex, questions: list[dict[str, str]]) -> list[tuple[str, str, str]]:
+    """(question, expected, got) for every question answered wrongly."""
+    got = ((q["q"], q["expect"], first_answer(index, q["q"])) for q in questions)
+    return [(q, expected, found) for q, expected, found in got if found != expected]
+
+
+def score(index: GuideIndex, questions: list[dict[str, str]]) -> tuple[float, float]:
+    """The share of answerable questions whose first answer is right, and of the
+    unanswerable ones handed to the team."""
+    wrong = {q for q, _, _ in misses(index, questions)}
+    answerable = [q["q"] for q in questions if q["expect"] != HANDOFF]
+    unanswerable = [q["q"] for q in questions if q["expect"] == HANDOFF]
+    return (
+        sum(q not in wrong for q in answerable) / len(answerable),
+        sum(q not in wrong for q in unanswerable) / len(unanswerable),
+    )
