@@ -1,0 +1,153 @@
+"""The container image, built here with `make image` and run as ops would run it: read-only,
+as its own user, against PostgreSQL and a relay on the host (podman's --network host)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from site_app.config import ROOT
+from site_app.devmail import free_port
+from tests.conftest import wait_for
+from tests.http import send_inquiry
+from tests.pg import PostgresCluster
+from tests.podman import Container, build_image, podman
+from tests.smtp import SMTPServer
+
+pytestmark = pytest.mark.slow
+GRACE = 45  # podman's wait for SIGTERM before SIGKILL: above gunicorn's graceful 30 s
+
+
+@dataclass
+class Running:
+    container: Container
+    url: str
+    relay: SMTPServer
+
+
+@pytest.fixture(scope="module")
+def image() -> Iterator[str]:
+    tag = f"localhost/glissando-site:test-{uuid.uuid4().hex[:8]}"
+    build_image(tag)
+    yield tag
+    podman("rmi", "--force", tag, check=False)  # on vfs each image costs ~300 MB
+
+
+def start(image: str, relay: SMTPServer, **env: str) -> Running:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    container = Container(
+        image,
+        {
+            "SECRET_KEY": "test-secret",
+            "SITE_URL": url,
+            "BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "2",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(relay.port),
+            "CONTACT_MIN_FILL_SECONDS": "0",
+            "OUTBOX_POLL_SECONDS": "0.5",
+            **env,
+        },
+    )
+
+    def answers() -> bool:
+        state = container.inspect()["State"]
+        assert state["Running"], f"the container stopped: {container.logs()[-3000:]}"
+        try:
+            return requests.get(url + "/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    try:
+        wait_for(answers, timeout=90, what="the container's /healthz")
+    except BaseException:
+        container.remove()
+        raise
+    return Running(container, url, relay)
+
+
+@pytest.fixture(scope="module")
+def site(image: str, postgres: PostgresCluster) -> Iterator[Running]:
+    with SMTPServer() as relay:
+        running = start(image, relay, DATABASE_URL=postgres.create_database())
+        try:
+            yield running
+        finally:
+            print(running.container.logs())  # shown with a failing test's report
+            running.container.remove()
+
+
+def test_it_runs_as_its_own_user_on_a_read_only_root(site: Running) -> None:
+    assert site.container.exec("id", "-u").stdout.strip() == "10001"
+    written = site.container.exec("touch", "/app/wsgi.py", user="root")  # even root may not
+    assert written.returncode != 0 and "Read-only file system" in written.stderr
+    assert site.container.inspect()["HostConfig"]["ReadonlyRootfs"] is True
+    assert "Failed to start control socket" not in site.container.logs()
+
+
+def test_pages_and_fingerprinted_static_files_are_served(site: Running) -> None:
+    home = requests.get(site.url + "/", timeout=10)
+    assert home.status_code == 200 and "Foundation Models" in home.text
+    stylesheet = re.search(r'href="(/static/site\.[0-9a-f]{12}\.css)"', home.text)
+    assert stylesheet, "the home page links its fingerprinted stylesheet"
+    css = requests.get(site.url + stylesheet[1], headers={"Accept-Encoding": "br"}, timeout=10)
+    assert css.status_code == 200 and css.headers["Content-Encoding"] == "br"
+    assert "immutable" in css.headers["Cache-Control"]
+
+
+def test_an_inquiry_reaches_the_relay_on_the_host(site: Running) -> None:
+    assert send_inquiry(site.url, message="Sent to the container.") == 303
+    wait_for(lambda: bool(site.relay.received), timeout=30, what="the inquiry at the relay")
+    mail = site.relay.messages()[-1]
+    assert "ada@example.com" in mail["Reply-To"]
+    assert "Sent to the container." in mail.get_body(("plain",)).get_content()
+
+
+def test_the_health_check_passes(site: Running) -> None:
+    assert site.container.inspect()["Config"]["Healthcheck"]["Test"][0] == "CMD"
+    check = podman("healthcheck", "run", site.container.name, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    wrong_port = ["--env=BIND=127.0.0.1:1", site.container.name, "python", "config/healthcheck.py"]
+    elsewhere = podman("exec", *wrong_port, check=False)
+    assert elsewhere.returncode != 0, "nothing answers there: the check must fail"
+
+
+def test_sigterm_stops_it_cleanly_within_the_grace_period(site: Running) -> None:
+    podman("stop", f"--time={GRACE}", site.container.name, timeout=GRACE + 30)
+    state = site.container.inspect()["State"]
+    logs = site.container.logs()
+    assert state["ExitCode"] == 0, logs[-3000:]  # 137 had podman needed SIGKILL
+    assert "Handling signal: term" in logs and "Shutting down: Master" in logs
+    assert logs.count("Worker exiting") == 2, "both workers finished and exited"
+
+
+def test_the_default_sqlite_database_lives_on_the_data_volume(image: str) -> None:
+    with SMTPServer() as relay:
+        running = start(image, relay)
+        try:
+            assert send_inquiry(running.url, message="Kept in SQLite.") == 303
+            wait_for(lambda: bool(relay.received), timeout=30, what="the inquiry at the relay")
+            listing = running.container.exec("ls", "/data").stdout.split()
+        finally:
+            running.container.remove()
+    assert "glissando.db" in listing
+
+
+def test_the_compose_file_is_valid() -> None:
+    checked = subprocess.run(
+        ["docker-compose", "--file", str(ROOT / "compose.yaml"), "config"],
+        capture_output=True,
+        text=True,
+        env={"SECRET_KEY": "compose-check", "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "condition: service_healthy" in checked.stdout
+    assert "replicas: 2" in checked.stdout
