@@ -16,6 +16,7 @@ from site_app.config import ROOT
 from site_app.devmail import free_port
 from tests.conftest import wait_for
 from tests.http import send_inquiry
+from tests.nginx import ComposeNginx
 from tests.pg import PostgresCluster
 from tests.podman import Container, build_image, podman
 from tests.smtp import SMTPServer
@@ -53,6 +54,8 @@ def start(image: str, relay: SMTPServer, **env: str) -> Running:
             "MAIL_PORT": str(relay.port),
             "CONTACT_MIN_FILL_SECONDS": "0",
             "OUTBOX_POLL_SECONDS": "0.5",
+            "PROXY_FIX_X_FOR": "1",  # as in compose.yaml, behind its nginx
+            "PROXY_FIX_X_PROTO": "1",
             **env,
         },
     )
@@ -108,6 +111,16 @@ def test_an_inquiry_reaches_the_relay_on_the_host(site: Running) -> None:
     mail = site.relay.messages()[-1]
     assert "ada@example.com" in mail["Reply-To"]
     assert "Sent to the container." in mail.get_body(("plain",)).get_content()
+
+
+def test_compose_nginx_config_serves_pages_and_the_form(site: Running) -> None:
+    with ComposeNginx([site.url.removeprefix("http://")]) as nginx:
+        pages = [requests.get(nginx.http_url + "/", timeout=10) for _ in range(2)]
+        assert [page.status_code for page in pages] == [200, 200]
+        assert pages[1].headers["X-Cache-Status"] == "HIT"
+        sent = len(site.relay.received)
+        assert send_inquiry(nginx.http_url, message="Through nginx.") == 303
+    wait_for(lambda: len(site.relay.received) > sent, timeout=30, what="the inquiry via nginx")
 
 
 def test_the_health_check_passes(site: Running) -> None:
