@@ -20,7 +20,7 @@ from tests.conftest import wait_for
 from tests.http import send_inquiry
 from tests.nginx import ComposeNginx
 from tests.pg import PostgresCluster
-from tests.podman import Container, build_image, podman
+from tests.podman import BASE, Container, build_image, podman
 from tests.smtp import SMTPServer
 
 # The first test also builds the image, and on a new machine the Debian base first.
@@ -88,6 +88,14 @@ def site(image: str, postgres: PostgresCluster) -> Iterator[Running]:
         finally:
             print(running.container.logs())  # shown with a failing test's report
             running.container.remove()
+
+
+def test_the_app_adds_at_most_150_mb_to_the_base(image: str) -> None:
+    def size(name: str) -> int:
+        return int(podman("image", "inspect", "--format={{.Size}}", name).stdout)
+
+    added = size(image) - size(BASE)
+    assert 0 < added <= 150 * 10**6, f"{added / 10**6:.0f} MB"
 
 
 def test_it_runs_as_its_own_user_on_a_read_only_root(site: Running) -> None:
