@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite, benchmarks and audit use, when it is missing:
-# Debian packages (Chromium, Java, PostgreSQL, nginx, wrk, Postfix, Prometheus and promtool)
-# and npm packages
+# Debian packages (Chromium, Java, PostgreSQL, nginx, wrk, Postfix, Prometheus and promtool;
+# podman, runc, mmdebstrap and docker-compose for the container test) and npm packages
 # (vnu-jar; lighthouse for `make audit`) under .tools/. Idempotent and quiet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,10 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v openssl >/dev/null || need+=(openssl)
 command -v postfix >/dev/null || need+=(postfix)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+command -v podman >/dev/null || need+=(podman)
+command -v runc >/dev/null || need+=(runc)
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v docker-compose >/dev/null || need+=(docker-compose)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "ensure-tools: installing Debian packages: ${need[*]}"
@@ -25,6 +29,20 @@ if [ ${#need[@]} -gt 0 ]; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get -o DPkg::Lock::Timeout=600 update -qq
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# What podman needs on these machines (measured): vfs storage, runc under cgroupfs, and
+# ulimits it is allowed to set. Written before podman first runs; never over one's own.
+if [ ! -f /etc/containers/storage.conf ]; then
+  mkdir -p /etc/containers
+  printf '%s\n' '# Written by scripts/ensure-tools.sh (Glissando).' '[storage]' 'driver = "vfs"' \
+    'runroot = "/run/containers/storage"' 'graphroot = "/var/lib/containers/storage"' \
+    >/etc/containers/storage.conf
+fi
+if [ ! -f /etc/containers/containers.conf ]; then
+  printf '%s\n' '# Written by scripts/ensure-tools.sh (Glissando).' '[containers]' \
+    'default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]' '' '[engine]' \
+    'runtime = "runc"' 'cgroup_manager = "cgroupfs"' >/etc/containers/containers.conf
 fi
 
 mkdir -p .tools

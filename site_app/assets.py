@@ -18,6 +18,7 @@ import brotli
 from flask import Flask
 from whitenoise import WhiteNoise
 
+from site_app.config import INSTANCE, ROOT
 from site_app.web import static_headers
 
 ONE_YEAR = 365 * 24 * 3600
@@ -28,6 +29,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
     if path.exists():
         return
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide them from a server running as another user
     with os.fdopen(fd, "wb") as f:
         f.write(data)
     os.replace(tmp, path)
@@ -66,3 +68,9 @@ def init_app(app: Flask, source: Path, target: Path) -> None:
         immutable_file_test=lambda path, url: True,
         add_headers_function=static_headers,
     )
+
+
+def prebuild() -> None:
+    """Fingerprint ahead of start-up, as the container image does at build time: the site
+    then finds every file in place and writes nothing, so a read-only root will do."""
+    build(ROOT / "static", INSTANCE / "static")

@@ -76,9 +76,7 @@ class Nginx:
         # server refuses a handshake without a known name.
         self.url = f"https://localhost:{self.https_port}"
         self.http_url = f"http://localhost:{self.http_port}"
-        site = configure(
-            EXAMPLE.read_text(), upstreams, self.folder, self.http_port, self.https_port, locations
-        )
+        site = self.site_config(upstreams, locations)
         self.cert = self.folder / "cert.pem"
         temp = "\n".join(
             f"    {kind}_temp_path {self.folder / 'tmp' / kind};"
@@ -93,6 +91,11 @@ class Nginx:
             f"    access_log {self.folder / 'access.log'};\n{temp}\n{site}}}\n"
         )
         self.process: subprocess.Popen[bytes] | None = None
+
+    def site_config(self, upstreams: list[str], locations: str) -> str:
+        return configure(
+            EXAMPLE.read_text(), upstreams, self.folder, self.http_port, self.https_port, locations
+        )
 
     def start(self, wait: float = 20) -> Nginx:
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -109,12 +112,12 @@ class Nginx:
             if self.process.poll() is not None:
                 raise RuntimeError(f"nginx exited: {self.log()}")
             try:
-                socket.create_connection(("127.0.0.1", self.https_port), timeout=1).close()
+                socket.create_connection(("127.0.0.1", self.http_port), timeout=1).close()
                 return self
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"nginx did not listen on {self.https_port}: {self.log()}")
+        raise RuntimeError(f"nginx did not listen on {self.http_port}: {self.log()}")
 
     def log(self) -> str:
         logs = [self.folder / "stderr.log", self.folder / "error.log"]
@@ -135,3 +138,20 @@ class Nginx:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class ComposeNginx(Nginx):
+    """Debian's nginx with config/nginx.compose.conf, the file compose.yaml mounts, on
+    plain HTTP (``http_url``); the upstream ``site`` becomes the given address."""
+
+    def site_config(self, upstreams: list[str], locations: str) -> str:
+        text = (ROOT / "config" / "nginx.compose.conf").read_text()
+        swaps = [
+            ("server site:8000", f"server {upstreams[0]}"),
+            ("listen 80 default_server", f"listen 127.0.0.1:{self.http_port} default_server"),
+            ("/var/cache/nginx/glissando", str(self.folder / "cache")),
+        ]
+        for old, new in swaps:
+            assert old in text, f"nginx.compose.conf no longer has {old!r}"
+            text = text.replace(old, new)
+        return text
