@@ -43,3 +43,10 @@ def post_worker_init(worker):  # noqa: ANN001, ANN201
         from site_app.outbox.worker import start_thread
 
         start_thread(app)
+
+
+def worker_exit(server, worker):  # noqa: ANN001, ANN201
+    """On a graceful stop or reload, the sender finishes its message and hands the rest back."""
+    from site_app.outbox.worker import stop_threads
+
+    stop_threads(timeout=float(getattr(worker.wsgi, "config", {}).get("MAIL_TIMEOUT", 10)) + 5)
