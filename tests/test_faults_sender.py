@@ -4,8 +4,8 @@ database gone just after the relay took a message."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
