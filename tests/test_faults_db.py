@@ -16,7 +16,7 @@ from urllib.parse import quote
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from site_app.extensions import db
 from site_app.outbox import worker
@@ -182,5 +182,25 @@ def test_postgresql_read_only_is_a_503(
         admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')
     with app.app_context():
         db.engine.dispose()
+    assert client.post("/contact", data=data).status_code == 303
+    assert stored(app) == 1
+
+
+def test_postgresql_dropping_the_connection_after_the_answer_keeps_the_303(
+    make_app: Callable[..., Flask], postgres: PostgresCluster
+) -> None:
+    """A restart between the view's answer and the session's clean-up: the inquiry is
+    stored, so the visitor must see the thank-you redirect, not an error."""
+    app = make_app(DATABASE_URL=postgres.create_database())
+
+    @app.after_request
+    def restart_now(response: Any) -> Any:
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))  # a transaction left open
+        with postgres.admin() as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        return response
+
+    client = app.test_client()
+    data = load_form(client)
     assert client.post("/contact", data=data).status_code == 303
     assert stored(app) == 1
