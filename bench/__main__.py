@@ -8,7 +8,7 @@ import sys
 import time
 import traceback
 
-MODULES = ("bench.site", "bench.inquiries", "bench.multihost")
+MODULES = ("bench.site", "bench.inquiries", "bench.multihost", "bench.purge")
 
 
 def main() -> int:
