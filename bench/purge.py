@@ -147,8 +147,8 @@ def run() -> None:
     ):
         print(
             f"  {label:<28} {took:5.1f} s, {len(samples):4} Sends: p50 "
-            f"{percentile(samples, 50) * 1000:7.1f} ms, longest {max(samples) * 1000:8.1f} ms, "
-            f"not accepted {len(bad)} {sorted(set(bad)) or ''}"
+            f"{percentile(samples, 50) * 1000:6.1f} ms, p99 {percentile(samples, 99) * 1000:7.1f} "
+            f"ms, longest {max(samples) * 1000:7.1f} ms, not accepted {len(bad)}"
         )
     print(f"  ratio longest Send during the purge / without = {max(batched) / max(quiet):.2f}")
     print(

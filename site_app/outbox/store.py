@@ -209,7 +209,7 @@ def retry(ids: list[int] | None) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def purge(older_than: timedelta, batch: int = 5000, pause: float = 0.1) -> int:
+def purge(older_than: timedelta, batch: int = 2000, pause: float = 0.1) -> int:
     """Delete delivered and spam inquiries older than ``older_than``; never pending or failed.
 
     In batches, each its own short transaction. On SQLite a waiting writer polls for the
