@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from site_app.extensions import db
 from site_app.outbox.models import DELIVERED, FAILED, PENDING, Inquiry
-from site_app.outbox.worker import start_thread
+from site_app.outbox.worker import start_thread, stop_threads
 from tests.badrelay import BadRelay
 from tests.conftest import deliver, submit, wait_for
 from tests.smtp import SMTPServer
@@ -75,11 +75,11 @@ def test_a_relay_answering_4xx_for_ever_is_given_up_and_ops_see_it(
     )
     submit(app.test_client())
     with caplog.at_level(logging.WARNING):
-        stop = start_thread(app)
+        start_thread(app)
         try:
             wait_for(lambda: rows(app)[0].status == FAILED, what="the inquiry given up")
         finally:
-            stop.set()
+            stop_threads(timeout=10)
     [row] = rows(app)
     assert row.attempts >= 2 and smtp.handler.attempts == row.attempts
     gave_up = f"gave up after {row.attempts} attempts: relay answered 451"
