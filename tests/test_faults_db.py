@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import logging
 import sqlite3
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,7 @@ from tests.conftest import GOOD, form_tokens, wait_for
 from tests.outage import start_server, stop_server
 from tests.pg import PostgresCluster
 from tests.smtp import SMTPServer
+from tests.test_html_valid import VNU
 from tests.test_outbox import rows
 
 WORDS = {
@@ -203,3 +205,17 @@ def test_postgresql_dropping_the_connection_after_the_answer_keeps_the_303(
     data = load_form(client)
     assert client.post("/contact", data=data).status_code == 303
     assert stored(app) == 1
+
+
+def test_the_503_page_is_valid_html(app: Flask, client: FlaskClient, tmp_path: Path) -> None:
+    data = load_form(client)
+    with pragma(app, "PRAGMA query_only = ON"):
+        page = client.post("/contact", data=data)
+    assert page.status_code == 503
+    saved = tmp_path / "unavailable.html"
+    saved.write_bytes(page.data)
+    assert VNU.exists(), "vnu.jar is missing: run scripts/ensure-tools.sh"
+    checked = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", str(saved)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
