@@ -93,7 +93,9 @@ def test_postgresql_restarted_three_times_under_a_trickle_loses_and_repeats_noth
     url = own_postgres.create_database()
     with SMTPServer() as relay:
         relay.handler.delay = 0.05
-        site = Gunicorn(site_env(url, relay), workers=2, log_path=tmp_path / "site.log")
+        # A claim whose commit was cut by the stop is only known again when its lease ends.
+        env = site_env(url, relay, OUTBOX_LEASE_SECONDS="15")
+        site = Gunicorn(env, workers=2, log_path=tmp_path / "site.log")
         with site:
             workers = worker_pids(site)
             with Traffic(site.url) as traffic:
