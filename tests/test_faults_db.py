@@ -21,7 +21,7 @@ from sqlalchemy import event, func, select, text
 
 from site_app.extensions import db
 from site_app.outbox import worker
-from site_app.outbox.models import DELIVERED, Inquiry
+from site_app.outbox.models import DELIVERED, Inquiry, RateHit
 from tests.conftest import GOOD, form_tokens, wait_for
 from tests.outage import start_server, stop_server
 from tests.pg import PostgresCluster
@@ -58,9 +58,13 @@ def assert_unavailable_page(response: Any) -> None:
     assert response.headers["Cache-Control"] == "private, no-store"
 
 
-def stored(app: Flask) -> int:
+def stored(app: Flask) -> tuple[int, int]:
+    """Inquiries and rate-limit hits: a Send either keeps both or neither."""
     with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Inquiry)) or 0
+        return (
+            db.session.scalar(select(func.count()).select_from(Inquiry)) or 0,
+            db.session.scalar(select(func.count()).select_from(RateHit)) or 0,
+        )
 
 
 def test_sqlite_locked_past_the_busy_timeout_is_a_503_that_keeps_every_word(
@@ -75,10 +79,10 @@ def test_sqlite_locked_past_the_busy_timeout_is_a_503_that_keeps_every_word(
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert stored(app) == 0  # nothing half-stored
+    assert stored(app) == (0, 0)  # nothing half-stored
     assert client.post("/contact", data=data).status_code == 303  # Send again: accepted
     assert client.post("/contact", data=data).status_code == 303
-    assert stored(app) == 1
+    assert stored(app) == (1, 1)
 
 
 @contextmanager
@@ -114,9 +118,9 @@ def test_sqlite_read_only_or_full_is_a_503_and_then_accepts_again(
     with pragma(app, statement):
         assert_unavailable_page(client.post("/contact", data=data))
         assert client.get("/").status_code == 200
-    assert stored(app) == 0
+    assert stored(app) == (0, 0)
     assert client.post("/contact", data=data).status_code == 303
-    assert stored(app) == 1
+    assert stored(app) == (1, 1)
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +188,7 @@ def test_postgresql_read_only_is_a_503(
     with app.app_context():
         db.engine.dispose()
     assert client.post("/contact", data=data).status_code == 303
-    assert stored(app) == 1
+    assert stored(app) == (1, 1)
 
 
 def test_postgresql_dropping_the_connection_after_the_answer_keeps_the_303(
@@ -204,7 +208,7 @@ def test_postgresql_dropping_the_connection_after_the_answer_keeps_the_303(
     client = app.test_client()
     data = load_form(client)
     assert client.post("/contact", data=data).status_code == 303
-    assert stored(app) == 1
+    assert stored(app) == (1, 1)
 
 
 def test_the_503_page_is_valid_html(app: Flask, client: FlaskClient, tmp_path: Path) -> None:

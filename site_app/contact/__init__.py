@@ -80,7 +80,7 @@ def submit() -> ResponseReturnValue:
     elif age < current_app.config["CONTACT_MIN_FILL_SECONDS"]:
         spam_reason = "too-fast"
     client = ratelimit.client_hash(request.remote_addr or "unknown")
-    if not ratelimit.allow(client):
+    if not ratelimit.allow(client, commit=False):  # committed with the inquiry
         log.warning("rate limit reached for client %s", client[:12])
         return too_many_requests(form)
     fields = {name: getattr(form, name).data for name in ("name", "email", "service", "message")}
