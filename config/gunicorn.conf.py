@@ -117,3 +117,10 @@ def on_exit(server):  # noqa: ANN001, ANN201
             pass
     if os.environ.get("_GLISSANDO_OWN_METRICS_DIR"):
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+def worker_exit(server, worker):  # noqa: ANN001, ANN201
+    """On a graceful stop or reload, the sender finishes its message and hands the rest back."""
+    from site_app.outbox.worker import stop_threads
+
+    stop_threads(timeout=float(getattr(worker.wsgi, "config", {}).get("MAIL_TIMEOUT", 10)) + 5)

@@ -15,6 +15,7 @@ from typing import Any
 import click
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 
 from site_app.config import ROOT
 from site_app.extensions import db
@@ -28,6 +29,22 @@ def init_app(app: Flask) -> None:
             event.listen(db.engine, "connect", _sqlite_pragmas)
     if click.get_current_context(silent=True) is not None:
         register_migrations(app)  # the flask command: `flask db ...` is available
+    app.teardown_appcontext(_end_session)  # runs before Flask-SQLAlchemy's own
+
+
+def _end_session(error: BaseException | None) -> None:
+    """Close the request's session without letting a dead connection fail the answer.
+
+    When the database restarts after the view has answered (an inquiry stored, a 303
+    made), rolling back what is left open fails; the answer stands, the connection is
+    dropped from the pool.
+    """
+    try:
+        db.session.remove()
+    except DBAPIError as failure:
+        log.warning("database connection lost while closing the session: %s", failure.orig)
+        db.session().invalidate()
+        db.session.remove()
 
 
 def register_migrations(app: Flask) -> None:

@@ -20,6 +20,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from site_app import metrics
 from site_app.config import parse_rate
@@ -35,6 +37,7 @@ from site_app.contact.forms import (
     read_stamp,
     stamp_context,
 )
+from site_app.extensions import db
 from site_app.outbox import store
 from site_app.outbox.worker import wake_sender
 
@@ -100,7 +103,7 @@ def submit() -> ResponseReturnValue:
         metrics.count_inquiry("confirm")
         return _page(form, notice=TOO_FAST)
     client = ratelimit.client_hash(request.remote_addr or "unknown")
-    if not ratelimit.allow(client):
+    if not ratelimit.allow(client, commit=False):  # committed with the inquiry
         log.warning("rate limit reached for client %s", client[:12])
         metrics.count_inquiry("rate_limited")
         return too_many_requests(form)
@@ -126,15 +129,39 @@ def thanks() -> Response:
     return response
 
 
-def too_many_requests(form: ContactForm) -> Response:
-    """Over the limit: the visitor's words come back, ready to send by e-mail instead."""
+def _mailto(form: ContactForm) -> str:
+    """A mailto: link that carries the visitor's message, for when the form cannot."""
     subject = f"Inquiry: {form.service.data}"
     body = f"{form.message.data}\n\n{form.name.data}"
-    mailto = f"mailto:{current_app.extensions['guide'].email}?" + urlencode(
+    return f"mailto:{current_app.extensions['guide'].email}?" + urlencode(
         {"subject": subject, "body": body}, quote_via=quote
     )
-    page = render_template("contact/too_many.html", form=form, mailto=mailto)
+
+
+def too_many_requests(form: ContactForm) -> Response:
+    """Over the limit: the visitor's words come back, ready to send by e-mail instead."""
+    page = render_template("contact/too_many.html", form=form, mailto=_mailto(form))
     response = Response(page, status=429)
     response.headers["Retry-After"] = str(parse_rate(current_app.config["CONTACT_RATE_LIMIT"])[1])
     response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(DBAPIError)
+@bp.errorhandler(PoolTimeout)
+def database_unavailable(error: Exception) -> Response:
+    """The database is down, locked, read-only or full: nothing was stored, every word comes
+    back in the form, with the same stamp so a second Send can never store it twice."""
+    reason = (str(error).strip().splitlines() or [""])[0]
+    log.warning("database unavailable, inquiry not stored: %s %s", type(error).__name__, reason)
+    metrics.count_inquiry("unavailable")
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already gone
+        db.session.close()
+    form = ContactForm()
+    page = render_template("contact/unavailable.html", form=form, mailto=_mailto(form))
+    response = Response(page, status=503)
+    response.headers["Retry-After"] = "30"
+    response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -28,8 +28,12 @@ def client_hash(address: str) -> str:
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
 
 
-def allow(key_hash: str) -> bool:
-    """Count one inquiry for ``key_hash``; False when that would pass the limit."""
+def allow(key_hash: str, commit: bool = True) -> bool:
+    """Count one inquiry for ``key_hash``; False when that would pass the limit.
+
+    ``commit=False``: an allowed hit waits for the caller's commit (the inquiry's), so a
+    database failing in between keeps neither.
+    """
     count, seconds = parse_rate(current_app.config["CONTACT_RATE_LIMIT"])
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
@@ -54,7 +58,8 @@ def allow(key_hash: str) -> bool:
     allowed = (used or 0) <= count
     if not allowed:
         session.delete(hit)
-    session.commit()
+    if commit or not allowed:
+        session.commit()
     return allowed
 
 

@@ -28,7 +28,8 @@ HTTP_DURATION = Histogram(
 )
 INQUIRIES_RECEIVED = Counter(
     "glissando_contact_inquiries",
-    "Contact-form posts by outcome: accepted, spam, rate_limited, invalid, expired, confirm.",
+    "Contact-form posts by outcome: accepted, spam, rate_limited, invalid, expired, confirm, "
+    "unavailable (the database did not answer).",
     ["outcome"],
 )
 DELIVERY_ATTEMPTS = Counter(

@@ -14,16 +14,78 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from flask_mail import Connection, Mail
+from flask_mail import Connection, Mail, Message
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
 
 
 class RelayNotConfigured(RuntimeError):
     pass
+
+
+class BoundedSMTP(smtplib.SMTP):
+    """SMTP whose waits all count against one deadline per attempt, not per read.
+
+    A socket timeout restarts with every byte, so a relay trickling its answer a byte
+    at a time would hold a sender for ever. Here the opening (connect, TLS, AUTH) with
+    the first message, and each later message, must finish within ``timeout``.
+    """
+
+    def __init__(self, host: str, port: int, timeout: float, **kwargs: Any) -> None:
+        self.deadline = time.monotonic() + timeout
+        super().__init__(host, port, timeout=timeout, **kwargs)
+
+    def restart_clock(self) -> None:
+        self.deadline = time.monotonic() + self.timeout
+
+    def remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the relay took longer than MAIL_TIMEOUT")
+        return left
+
+    def getreply(self) -> tuple[int, bytes]:
+        if self.file is None:
+            self.file = _DeadlineReader(self)  # type: ignore[assignment]
+        return super().getreply()
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        if self.sock is not None:
+            self.sock.settimeout(self.remaining())
+        super().send(s)
+
+
+class BoundedSMTPSSL(BoundedSMTP, smtplib.SMTP_SSL):
+    pass
+
+
+class _DeadlineReader:
+    """The ``readline`` smtplib needs, every ``recv`` bounded by what is left of the deadline."""
+
+    def __init__(self, host: BoundedSMTP) -> None:
+        self.host = host
+        self.buffer = b""
+
+    def readline(self, limit: int) -> bytes:
+        while b"\n" not in self.buffer and len(self.buffer) < limit and self.host.sock:
+            self.host.sock.settimeout(self.host.remaining())
+            chunk = self.host.sock.recv(4096)
+            if not chunk:
+                break
+            self.buffer += chunk
+        end = self.buffer.find(b"\n") + 1 or min(len(self.buffer), limit)
+        line, self.buffer = self.buffer[:end], self.buffer[end:]
+        return line
+
+    def close(self) -> None:
+        self.buffer = b""
 
 
 def mode(config: dict[str, Any]) -> str:
@@ -49,8 +111,8 @@ def connect_secure(config: dict[str, Any]) -> smtplib.SMTP:
     if not server:
         raise RelayNotConfigured("MAIL_SERVER is not set")
     if config["MAIL_USE_SSL"]:
-        return smtplib.SMTP_SSL(server, port, timeout=timeout, context=tls_context(config))
-    host = smtplib.SMTP(server, port, timeout=timeout)
+        return BoundedSMTPSSL(server, port, timeout, context=tls_context(config))
+    host = BoundedSMTP(server, port, timeout)
     if config["MAIL_USE_TLS"]:
         try:
             # Raises if the relay does not offer STARTTLS: no silent fallback to clear text.
@@ -109,6 +171,13 @@ class RelayConnection(Connection):
 
     def configure_host(self) -> smtplib.SMTP:
         return open_smtp(current_app.config)
+
+    def send(self, message: Message, envelope_from: str | tuple[str, str] | None = None) -> None:
+        try:
+            super().send(message, envelope_from)
+        finally:
+            if isinstance(self.host, BoundedSMTP):
+                self.host.restart_clock()  # the next message gets MAIL_TIMEOUT of its own
 
     def __exit__(self, *exc: object) -> None:
         if self.host is not None:

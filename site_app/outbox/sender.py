@@ -11,13 +11,16 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import threading
 import time
 
 from flask import current_app
+from sqlalchemy.exc import DBAPIError
 
 from site_app import metrics
+from site_app.extensions import db
 from site_app.outbox import message, store
-from site_app.outbox.mailer import RelayNotConfigured, connect, offers_smtputf8
+from site_app.outbox.mailer import RelayNotConfigured, close, connect, offers_smtputf8
 from site_app.outbox.models import FAILED, Inquiry
 
 log = logging.getLogger(__name__)
@@ -96,32 +99,61 @@ def _record_failure(inquiry: Inquiry, error: BaseException) -> None:
     )
 
 
-def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
-    """Claim and send one batch; return how many were delivered."""
+# Sent while the database was unreachable: marked delivered first thing on the next pass,
+# under the lease they still hold, so they are not sent again when the lease runs out.
+_unrecorded: list[Inquiry] = []
+
+
+def _record_sent() -> None:
+    while _unrecorded:
+        recorded = store.mark_delivered(_unrecorded[0])
+        inquiry = _unrecorded.pop(0)
+        log.log(
+            logging.INFO if recorded else logging.WARNING,
+            "inquiry %s %s",
+            inquiry.id,
+            "recorded as delivered" if recorded else "was sent, but its lease had passed",
+        )
+
+
+def deliver_due(
+    owner: str, batch_size: int, lease_seconds: float, stop: threading.Event | None = None
+) -> int:
+    """Claim and send one batch; return how many were delivered.
+
+    ``stop`` set mid-batch: the message in hand is finished and the rest handed back.
+    """
     # Taken before the claim, so this deadline falls before the lease really ends.
     deadline = time.monotonic() + lease_seconds
+    _record_sent()
     batch = store.claim(owner, batch_size, lease_seconds)
     if not batch:
         return 0
     delivered = 0
+    connection = connect()
     try:
-        connection = connect()
         connection.__enter__()
         smtputf8 = offers_smtputf8(connection.host)
     except Exception as error:  # noqa: BLE001 - every reason is recorded on the inquiries
+        if connection.host is not None:  # it answered the connect, then failed the EHLO
+            close(connection.host)
         for inquiry in batch:
             _record_failure(inquiry, error)
         return 0
     try:
         for index, inquiry in enumerate(batch):
-            if index and time.monotonic() + current_app.config["MAIL_TIMEOUT"] > deadline:
-                # A slow relay: hand the rest back before the lease ends, or another
-                # sender would take them while this one still sends, and mail them twice.
+            stopping = stop is not None and stop.is_set()
+            if stopping or (
+                index and time.monotonic() + current_app.config["MAIL_TIMEOUT"] > deadline
+            ):
+                # Stopping, or a slow relay: hand the rest back before the lease ends, or
+                # another sender would take them while this one still sends (or wait).
                 for rest in batch[index:]:
                     store.release(rest)
                 log.info(
-                    "outbox sender %s: lease nearly over, %s left for others",
+                    "outbox sender %s: %s, %s left for others",
                     owner,
+                    "stopping" if stopping else "lease nearly over",
                     len(batch) - index,
                 )
                 break
@@ -138,7 +170,14 @@ def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
                     _record_failure(rest, error)
                 return delivered
             metrics.count_delivery("delivered")
-            if store.mark_delivered(inquiry):
+            try:
+                recorded = store.mark_delivered(inquiry)
+            except DBAPIError:
+                db.session.rollback()
+                _unrecorded.append(inquiry)
+                log.warning("inquiry %s sent; database unreachable, recorded later", inquiry.id)
+                continue
+            if recorded:
                 delivered += 1
                 log.info(
                     "inquiry %s delivered as %s (attempt %s)",

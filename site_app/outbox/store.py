@@ -11,12 +11,13 @@ lease ends whatever their own clocks say.
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from site_app.extensions import db
@@ -163,6 +164,8 @@ def mark_retry(inquiry: Inquiry, error: str) -> str:
     now = db_now()
     next_at = now + timedelta(seconds=backoff(attempts))
     status = FAILED if next_at > give_up_at else PENDING
+    if status == FAILED:
+        error = f"gave up after {attempts} attempts: {error}"
     _finish(
         inquiry,
         status=status,
@@ -217,13 +220,26 @@ def retry(ids: list[int] | None) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def purge(older_than: timedelta) -> int:
-    """Delete delivered and spam inquiries older than ``older_than``; never pending or failed."""
+def purge(older_than: timedelta, batch: int = 2000, pause: float = 0.1) -> int:
+    """Delete delivered and spam inquiries older than ``older_than``; never pending or failed.
+
+    In batches, each its own short transaction. On SQLite a waiting writer polls for the
+    lock (up to every 100 ms), so a pause as long between batches lets a visitor's Send in.
+    """
     cutoff = db_now() - older_than
-    result = db.session.execute(
-        Inquiry.__table__.delete().where(
-            Inquiry.status.in_((DELIVERED, SPAM)), Inquiry.created_at < cutoff
-        )
+    old = (
+        select(Inquiry.id)
+        .where(Inquiry.status.in_((DELIVERED, SPAM)), Inquiry.created_at < cutoff)
+        .limit(batch)
     )
-    db.session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    removed = 0
+    while True:
+        result = db.session.execute(delete(Inquiry).where(Inquiry.id.in_(old.scalar_subquery())))
+        db.session.commit()
+        count = int(result.rowcount)  # type: ignore[attr-defined]
+        removed += count
+        if count < batch:
+            return removed
+        if sqlite:
+            time.sleep(pause)
