@@ -13,7 +13,7 @@ import time
 
 from flask import current_app
 
-from site_app.outbox import deliveries
+from site_app.outbox import deliveries, leases
 from site_app.outbox.models import FAILED, WEBHOOK, Delivery, Inquiry
 from site_app.webhooks import client, payload, signing
 
@@ -55,13 +55,13 @@ def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
         # One post may wait WEBHOOK_TIMEOUT to connect, to send and to read the answer.
         if index and time.monotonic() + current_app.config["WEBHOOK_TIMEOUT"] * 3 > deadline:
             for rest, _ in batch[index:]:
-                deliveries.release(rest)  # before the lease ends, or another would post it too
+                leases.release(rest)  # before the lease ends, or another would post it too
             break
         try:
             post(delivery, inquiry)
         except Exception as error:  # noqa: BLE001 - every reason is recorded on the delivery
             reason = describe(error)
-            status = deliveries.mark_retry(delivery, inquiry.created_at, reason)
+            status = leases.mark_retry(delivery, inquiry.created_at, reason)
             log.log(
                 logging.ERROR if status == FAILED else logging.WARNING,
                 "inquiry %s webhook attempt %s %s: %s",
@@ -71,7 +71,7 @@ def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
                 reason,
             )
             continue
-        if deliveries.mark_delivered(delivery):
+        if leases.mark_delivered(delivery):
             delivered += 1
             log.info("inquiry %s webhook delivered as %s", inquiry.id, delivery.event_id)
         else:
