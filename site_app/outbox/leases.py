@@ -11,8 +11,12 @@ while its sender still holds the lease. Every time here is the database's
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
+import time
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TypeVarTuple
 
@@ -22,6 +26,7 @@ from sqlalchemy import ColumnElement, Row, Select, or_, select, update
 from site_app.extensions import db
 from site_app.outbox.models import DELIVERED, FAILED, PENDING, Delivery, Inquiry, db_now
 
+log = logging.getLogger(__name__)
 Leased = Inquiry | Delivery
 Snapshot = TypeVarTuple("Snapshot")
 
@@ -100,6 +105,26 @@ def mark_delivered(row: Leased) -> bool:
         last_attempt_at=now,
         last_error=None,
     )
+
+
+def why_hand_back(
+    index: int, deadline: float, attempt_seconds: float, stop: threading.Event | None
+) -> str | None:
+    """Why a sender should hand back the rest of its batch before try number ``index``:
+    stopping, or a slow destination (``deadline`` falls before the lease ends, and one
+    try can take ``attempt_seconds``), or None to go on. Handed back in time, no other
+    sender takes a row while this one still tries it."""
+    if stop is not None and stop.is_set():
+        return "stopping"
+    if index and time.monotonic() + attempt_seconds > deadline:
+        return "lease nearly over"
+    return None
+
+
+def hand_back(sender: str, rows: Sequence[Leased], why: str) -> None:
+    for row in rows:
+        release(row)
+    log.info("%s: %s, %s left for others", sender, why, len(rows))
 
 
 def backoff(attempts: int) -> float:

@@ -142,20 +142,9 @@ def deliver_due(
         return 0
     try:
         for index, inquiry in enumerate(batch):
-            stopping = stop is not None and stop.is_set()
-            if stopping or (
-                index and time.monotonic() + current_app.config["MAIL_TIMEOUT"] > deadline
-            ):
-                # Stopping, or a slow relay: hand the rest back before the lease ends, or
-                # another sender would take them while this one still sends (or wait).
-                for rest in batch[index:]:
-                    leases.release(rest)
-                log.info(
-                    "outbox sender %s: %s, %s left for others",
-                    owner,
-                    "stopping" if stopping else "lease nearly over",
-                    len(batch) - index,
-                )
+            why = leases.why_hand_back(index, deadline, current_app.config["MAIL_TIMEOUT"], stop)
+            if why:
+                leases.hand_back(f"outbox sender {owner}", batch[index:], why)
                 break
             try:
                 mail = message.build(inquiry, smtputf8)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import logging
 import ssl
+import threading
 import time
 
 from flask import current_app
@@ -46,16 +47,23 @@ def post(delivery: Delivery, inquiry: Inquiry) -> None:
     client.post(config["WEBHOOK_URL"], body, headers, config["WEBHOOK_TIMEOUT"])
 
 
-def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
-    """Claim and post one batch; return how many were delivered."""
+def deliver_due(
+    owner: str, batch_size: int, lease_seconds: float, stop: threading.Event | None = None
+) -> int:
+    """Claim and post one batch; return how many were delivered.
+
+    ``stop`` set mid-batch: the post in hand is finished and the rest handed back.
+    """
     deadline = time.monotonic() + lease_seconds
     batch = deliveries.claim(WEBHOOK, owner, batch_size, lease_seconds)
     delivered = 0
     for index, (delivery, inquiry) in enumerate(batch):
         # One post may wait WEBHOOK_TIMEOUT to connect, to send and to read the answer.
-        if index and time.monotonic() + current_app.config["WEBHOOK_TIMEOUT"] * 3 > deadline:
-            for rest, _ in batch[index:]:
-                leases.release(rest)  # before the lease ends, or another would post it too
+        attempt_seconds = current_app.config["WEBHOOK_TIMEOUT"] * 3
+        why = leases.why_hand_back(index, deadline, attempt_seconds, stop)
+        if why:
+            rest = [delivery for delivery, _ in batch[index:]]
+            leases.hand_back(f"webhook sender {owner}", rest, why)
             break
         try:
             post(delivery, inquiry)
