@@ -56,10 +56,10 @@ def deliver_due(
     """
     deadline = time.monotonic() + lease_seconds
     batch = deliveries.claim(WEBHOOK, owner, batch_size, lease_seconds)
+    # One post may wait WEBHOOK_TIMEOUT to connect, to send and to read the answer.
+    attempt_seconds = current_app.config["WEBHOOK_TIMEOUT"] * 3
     delivered = 0
     for index, (delivery, inquiry) in enumerate(batch):
-        # One post may wait WEBHOOK_TIMEOUT to connect, to send and to read the answer.
-        attempt_seconds = current_app.config["WEBHOOK_TIMEOUT"] * 3
         why = leases.why_hand_back(index, deadline, attempt_seconds, stop)
         if why:
             rest = [delivery for delivery, _ in batch[index:]]
