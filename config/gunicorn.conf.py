@@ -120,7 +120,8 @@ def on_exit(server):  # noqa: ANN001, ANN201
 
 
 def worker_exit(server, worker):  # noqa: ANN001, ANN201
-    """On a graceful stop or reload, the sender finishes its message and hands the rest back."""
+    """On a graceful stop or reload, each sender (e-mail, webhook) finishes the one in hand
+    and hands the rest of its batch back."""
     from site_app.outbox.worker import stop_threads
 
     stop_threads(timeout=float(getattr(worker.wsgi, "config", {}).get("MAIL_TIMEOUT", 10)) + 5)

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from site_app.extensions import db
-from site_app.outbox import store
+from site_app.outbox import leases, store
 from site_app.outbox.models import DELIVERED, FAILED, PENDING, SPAM, Inquiry, RateHit, utcnow
 from site_app.outbox.sender import deliver_due
 from tests.conftest import deliver, submit, test_config
@@ -119,10 +119,10 @@ def test_a_relay_that_hangs_times_out_and_the_inquiry_waits(
 
 def test_backoff_grows_is_capped_and_gives_up_after_the_limit(app: Flask) -> None:
     with app.app_context():
-        first = [store.backoff(1) for _ in range(50)]
+        first = [leases.backoff(1) for _ in range(50)]
         assert max(first) <= 10 and min(first) > 0
-        assert all(store.backoff(4) > 5 for _ in range(20))
-        late = [store.backoff(30) for _ in range(50)]
+        assert all(leases.backoff(4) > 5 for _ in range(20))
+        late = [leases.backoff(30) for _ in range(50)]
         assert max(late) <= 900 and min(late) >= 450
         assert len(set(first)) > 1  # jitter
 
@@ -152,7 +152,7 @@ def test_a_sender_that_dies_mid_send_leaves_its_claim_to_expire(
         db.session.commit()
         assert deliver_due("other", 10, 60) == 1
         # The dead sender's late report cannot overwrite the new state.
-        assert store.mark_delivered(claimed) is False
+        assert leases.mark_delivered(claimed) is False
     [mail] = smtp.messages()
     assert mail["Message-ID"] == claimed.message_id
 

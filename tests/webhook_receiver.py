@@ -2,13 +2,15 @@
 
 It may be started late, on the port it was given, to stand for a receiver
 that was down. ``answers`` is a queue of (status, headers) to give, one per
-request, then 200; ``hang`` makes it accept and never answer.
+request, then 200; ``hang`` makes it accept and never answer; ``arrived``, if set,
+is called (once) when the first request has been read, before it is answered.
 """
 
 from __future__ import annotations
 
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -32,6 +34,7 @@ class Receiver:
         self.answers: list[tuple[int, dict[str, str]]] = []
         self.hang = threading.Event()
         self.release = threading.Event()
+        self.arrived: Callable[[], None] | None = None
         self._server: ThreadingHTTPServer | None = None
 
     def start(self) -> Receiver:
@@ -46,6 +49,9 @@ class Receiver:
                     return
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 receiver.requests.append(Request(self.path, headers, body))
+                if receiver.arrived is not None:
+                    receiver.arrived, arrived = None, receiver.arrived
+                    arrived()
                 status, extra = receiver.answers.pop(0) if receiver.answers else (200, {})
                 self.send_response(status)
                 for name, value in extra.items():

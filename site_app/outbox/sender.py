@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from site_app import metrics
 from site_app.extensions import db
-from site_app.outbox import message, store
+from site_app.outbox import leases, message, store
 from site_app.outbox.mailer import RelayNotConfigured, close, connect, offers_smtputf8
 from site_app.outbox.models import FAILED, Inquiry
 
@@ -73,10 +73,10 @@ def permanent(error: BaseException) -> bool:
 def _record_failure(inquiry: Inquiry, error: BaseException) -> None:
     reason = describe(error)
     if permanent(error):
-        store.mark_failed(inquiry, reason)
+        leases.mark_failed(inquiry, reason)
         status = FAILED
     else:
-        status = store.mark_retry(inquiry, reason)
+        status = leases.mark_retry(inquiry, inquiry.created_at, reason)
     metrics.count_delivery("failed" if status == FAILED else "retry")
     if permanent(error):
         # The relay refused a message the site built: a bug in the site, not the visitor's.
@@ -106,7 +106,7 @@ _unrecorded: list[Inquiry] = []
 
 def _record_sent() -> None:
     while _unrecorded:
-        recorded = store.mark_delivered(_unrecorded[0])
+        recorded = leases.mark_delivered(_unrecorded[0])
         inquiry = _unrecorded.pop(0)
         log.log(
             logging.INFO if recorded else logging.WARNING,
@@ -142,20 +142,9 @@ def deliver_due(
         return 0
     try:
         for index, inquiry in enumerate(batch):
-            stopping = stop is not None and stop.is_set()
-            if stopping or (
-                index and time.monotonic() + current_app.config["MAIL_TIMEOUT"] > deadline
-            ):
-                # Stopping, or a slow relay: hand the rest back before the lease ends, or
-                # another sender would take them while this one still sends (or wait).
-                for rest in batch[index:]:
-                    store.release(rest)
-                log.info(
-                    "outbox sender %s: %s, %s left for others",
-                    owner,
-                    "stopping" if stopping else "lease nearly over",
-                    len(batch) - index,
-                )
+            why = leases.why_hand_back(index, deadline, current_app.config["MAIL_TIMEOUT"], stop)
+            if why:
+                leases.hand_back(f"outbox sender {owner}", batch[index:], why)
                 break
             try:
                 mail = message.build(inquiry, smtputf8)
@@ -171,7 +160,7 @@ def deliver_due(
                 return delivered
             metrics.count_delivery("delivered")
             try:
-                recorded = store.mark_delivered(inquiry)
+                recorded = leases.mark_delivered(inquiry)
             except DBAPIError:
                 db.session.rollback()
                 _unrecorded.append(inquiry)

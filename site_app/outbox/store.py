@@ -1,27 +1,21 @@
-"""Storing inquiries and moving them through their states.
+"""Storing inquiries, claiming the due ones, and what the outbox holds.
 
 An inquiry is written (and committed) before the visitor gets an answer.
-Senders claim due rows with a lease: on PostgreSQL through
-``FOR UPDATE SKIP LOCKED``, on SQLite through its single writer. The claim
-is an UPDATE guarded by the previous lease, so two senders never hold one row.
-Every time here is the database's (``db_now``), so hosts agree on when a
-lease ends whatever their own clocks say.
+Its e-mail is claimed and marked under a lease by ``leases``.
 """
 
 from __future__ import annotations
 
-import random
 import time
-import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from site_app.extensions import db
-from site_app.outbox import deliveries
+from site_app.outbox import deliveries, leases
 from site_app.outbox.models import DELIVERED, FAILED, PENDING, SPAM, Inquiry, db_now
 
 
@@ -76,115 +70,8 @@ def store(
 
 def claim(owner: str, limit: int, lease_seconds: float) -> list[Inquiry]:
     """Take up to ``limit`` due inquiries for ``owner`` until the lease ends."""
-    now = db_now()
-    due = (
-        select(Inquiry.id)
-        .where(
-            Inquiry.status == PENDING,
-            Inquiry.next_attempt_at <= now,
-            or_(Inquiry.lease_until.is_(None), Inquiry.lease_until < now),
-        )
-        .order_by(Inquiry.next_attempt_at, Inquiry.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    ids = list(db.session.scalars(due))
-    if not ids:
-        db.session.rollback()
-        return []
-    claim_id = f"{owner[:55]}:{uuid.uuid4().hex[:8]}"  # lease_owner holds 64
-    db.session.execute(
-        update(Inquiry)
-        .where(
-            Inquiry.id.in_(ids),
-            Inquiry.status == PENDING,
-            or_(Inquiry.lease_until.is_(None), Inquiry.lease_until < now),
-        )
-        .values(lease_owner=claim_id, lease_until=now + timedelta(seconds=lease_seconds))
-    )
-    db.session.commit()
-    claimed = list(
-        db.session.scalars(
-            select(Inquiry)
-            .where(Inquiry.id.in_(ids), Inquiry.lease_owner == claim_id)
-            .order_by(Inquiry.id)
-        )
-    )
-    db.session.expunge_all()  # detached snapshots: sending must not reload them
-    db.session.rollback()
-    return claimed
-
-
-def _finish(inquiry: Inquiry, **values: object) -> bool:
-    """Apply ``values`` only if the caller still holds the lease; commit."""
-    result = db.session.execute(
-        update(Inquiry)
-        .where(Inquiry.id == inquiry.id, Inquiry.lease_owner == inquiry.lease_owner)
-        .values(lease_owner=None, lease_until=None, **values)
-        # The sender's copies are detached snapshots: nothing in the session to update.
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def release(inquiry: Inquiry) -> bool:
-    """Give a claimed inquiry back untried, for any sender to take at once."""
-    return _finish(inquiry)
-
-
-def mark_delivered(inquiry: Inquiry) -> bool:
-    now = db_now()
-    return _finish(
-        inquiry,
-        status=DELIVERED,
-        attempts=inquiry.attempts + 1,
-        delivered_at=now,
-        last_attempt_at=now,
-        last_error=None,
-    )
-
-
-def backoff(attempts: int) -> float:
-    """Seconds before the next try: exponential from the first retry, capped, with jitter."""
-    config = current_app.config
-    ceiling = min(
-        config["OUTBOX_MAX_BACKOFF_SECONDS"],
-        config["OUTBOX_FIRST_RETRY_SECONDS"] * 2 ** max(attempts - 1, 0),
-    )
-    return float(random.uniform(ceiling / 2, ceiling))
-
-
-def mark_retry(inquiry: Inquiry, error: str) -> str:
-    """Record a failed attempt; schedule the next or give up. Return the new status."""
-    attempts = inquiry.attempts + 1
-    give_up_at = inquiry.created_at + timedelta(
-        seconds=current_app.config["OUTBOX_GIVE_UP_SECONDS"]
-    )
-    now = db_now()
-    next_at = now + timedelta(seconds=backoff(attempts))
-    status = FAILED if next_at > give_up_at else PENDING
-    if status == FAILED:
-        error = f"gave up after {attempts} attempts: {error}"
-    _finish(
-        inquiry,
-        status=status,
-        attempts=attempts,
-        last_error=error,
-        last_attempt_at=now,
-        next_attempt_at=next_at,
-    )
-    return status
-
-
-def mark_failed(inquiry: Inquiry, error: str) -> None:
-    _finish(
-        inquiry,
-        status=FAILED,
-        attempts=inquiry.attempts + 1,
-        last_error=error,
-        last_attempt_at=db_now(),
-    )
+    claimed = leases.claim(Inquiry, select(Inquiry), owner, limit, lease_seconds)
+    return [inquiry for (inquiry,) in claimed]
 
 
 def counts() -> dict[str, int]:
@@ -208,16 +95,9 @@ def last_error() -> str | None:
 
 def retry(ids: list[int] | None) -> int:
     """Put failed inquiries (all, or those named) back in the queue, due now."""
-    statement = update(Inquiry).values(
-        status=PENDING, next_attempt_at=db_now(), lease_owner=None, lease_until=None
-    )
     if ids:
-        statement = statement.where(Inquiry.id.in_(ids), Inquiry.status.in_((FAILED, PENDING)))
-    else:
-        statement = statement.where(Inquiry.status == FAILED)
-    result = db.session.execute(statement)
-    db.session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        return leases.requeue(Inquiry, Inquiry.id.in_(ids), Inquiry.status.in_((FAILED, PENDING)))
+    return leases.requeue(Inquiry, Inquiry.status == FAILED)
 
 
 def purge(older_than: timedelta, batch: int = 2000, pause: float = 0.1) -> int:

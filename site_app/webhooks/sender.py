@@ -9,11 +9,12 @@ from __future__ import annotations
 import http.client
 import logging
 import ssl
+import threading
 import time
 
 from flask import current_app
 
-from site_app.outbox import deliveries
+from site_app.outbox import deliveries, leases
 from site_app.outbox.models import FAILED, WEBHOOK, Delivery, Inquiry
 from site_app.webhooks import client, payload, signing
 
@@ -46,22 +47,29 @@ def post(delivery: Delivery, inquiry: Inquiry) -> None:
     client.post(config["WEBHOOK_URL"], body, headers, config["WEBHOOK_TIMEOUT"])
 
 
-def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
-    """Claim and post one batch; return how many were delivered."""
+def deliver_due(
+    owner: str, batch_size: int, lease_seconds: float, stop: threading.Event | None = None
+) -> int:
+    """Claim and post one batch; return how many were delivered.
+
+    ``stop`` set mid-batch: the post in hand is finished and the rest handed back.
+    """
     deadline = time.monotonic() + lease_seconds
     batch = deliveries.claim(WEBHOOK, owner, batch_size, lease_seconds)
+    # One post may wait WEBHOOK_TIMEOUT to connect, to send and to read the answer.
+    attempt_seconds = current_app.config["WEBHOOK_TIMEOUT"] * 3
     delivered = 0
     for index, (delivery, inquiry) in enumerate(batch):
-        # One post may wait WEBHOOK_TIMEOUT to connect, to send and to read the answer.
-        if index and time.monotonic() + current_app.config["WEBHOOK_TIMEOUT"] * 3 > deadline:
-            for rest, _ in batch[index:]:
-                deliveries.release(rest)  # before the lease ends, or another would post it too
+        why = leases.why_hand_back(index, deadline, attempt_seconds, stop)
+        if why:
+            rest = [delivery for delivery, _ in batch[index:]]
+            leases.hand_back(f"webhook sender {owner}", rest, why)
             break
         try:
             post(delivery, inquiry)
         except Exception as error:  # noqa: BLE001 - every reason is recorded on the delivery
             reason = describe(error)
-            status = deliveries.mark_retry(delivery, inquiry.created_at, reason)
+            status = leases.mark_retry(delivery, inquiry.created_at, reason)
             log.log(
                 logging.ERROR if status == FAILED else logging.WARNING,
                 "inquiry %s webhook attempt %s %s: %s",
@@ -71,7 +79,7 @@ def deliver_due(owner: str, batch_size: int, lease_seconds: float) -> int:
                 reason,
             )
             continue
-        if deliveries.mark_delivered(delivery):
+        if leases.mark_delivered(delivery):
             delivered += 1
             log.info("inquiry %s webhook delivered as %s", inquiry.id, delivery.event_id)
         else:
