@@ -1,12 +1,14 @@
 """Readiness for load balancers: this instance can serve, meaning the process
 answers and its database could store an inquiry now.
 
-The check never writes data and never waits long: on SQLite it takes the write
-lock (``BEGIN IMMEDIATE`` then ``ROLLBACK``) with a busy timeout of its own, and
-looks for what makes a Send fail without writing: ``query_only``, a file it may
-not write, no pages left under ``max_page_count``, too little disk beside the file.
-On PostgreSQL a read-only server (``default_transaction_read_only``, or a standby
-in recovery) answers ``transaction_read_only = on``.
+The check never writes data and never waits long. On SQLite it takes the write
+lock with a busy timeout of its own, sets ``user_version`` to the value it has (a
+write SQLite refuses on a read-only file, a ``mode=ro`` or ``query_only``
+connection, or a read-only disk) and rolls back, so nothing reaches the disk; it
+also looks for what would fill up: no pages left under ``max_page_count``, too
+little disk beside the file. On PostgreSQL a read-only server
+(``default_transaction_read_only``, or a standby in recovery) answers
+``transaction_read_only = on``.
 
 Delayed mail is not a reason to stop serving pages and taking inquiries (they
 are stored safely before the visitor is answered): it is an alert
@@ -17,7 +19,6 @@ errors stay on ops surfaces (``flask outbox status``, metrics, logs).
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -85,23 +86,24 @@ def _sqlite_problem() -> str | None:
             return cursor.execute(f"PRAGMA {name}").fetchone()[0]
 
         path = cursor.execute("PRAGMA database_list").fetchone()[2]  # "" when in memory
-        if pragma("query_only") or (path and not os.access(path, os.W_OK)):
-            return "database read-only"
         pages_left = pragma("max_page_count") - pragma("page_count") + pragma("freelist_count")
         if pages_left * pragma("page_size") < ROOM_BYTES or (
             path and shutil.disk_usage(Path(path).parent).free < ROOM_BYTES
         ):
             return "database full"
-        return _sqlite_write_lock(cursor, pragma("busy_timeout"))
+        return _sqlite_write(cursor, pragma("busy_timeout"), pragma("user_version"))
     finally:
         connection.close()
 
 
-def _sqlite_write_lock(cursor: Any, busy_ms: int) -> str | None:
+def _sqlite_write(cursor: Any, busy_ms: int, user_version: int) -> str | None:
     cursor.execute(f"PRAGMA busy_timeout = {PROBE_BUSY_MS}")
     try:
         cursor.execute("BEGIN IMMEDIATE")
-        cursor.execute("ROLLBACK")
+        try:
+            cursor.execute(f"PRAGMA user_version = {int(user_version)}")
+        finally:
+            cursor.execute("ROLLBACK")
     except sqlite3.Error as error:
         for code, problem in LOCK_ERRORS.items():
             if error.sqlite_errorname.startswith(code):  # SQLITE_BUSY_SNAPSHOT too

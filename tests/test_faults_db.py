@@ -22,11 +22,11 @@ from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from sqlalchemy import event, func, select, text
 
-from site_app import health
+from site_app import create_app, health
 from site_app.extensions import db
 from site_app.outbox import worker
 from site_app.outbox.models import DELIVERED, Inquiry, RateHit
-from tests.conftest import GOOD, form_tokens, wait_for
+from tests.conftest import GOOD, form_tokens, test_config, wait_for
 from tests.outage import start_server, stop_server
 from tests.pg import PostgresCluster
 from tests.smtp import SMTPServer
@@ -253,6 +253,17 @@ def test_postgresql_dropping_the_connection_after_the_answer_keeps_the_303(
     data = load_form(client)
     assert client.post("/contact", data=data).status_code == 303
     assert stored(app) == (1, 1)
+
+
+def test_sqlite_opened_read_only_is_not_ready(app: Flask, tmp_path: Path, smtp: SMTPServer) -> None:
+    """SQLite opens a file it may only read (its permissions, a read-only mount, or here
+    ``mode=ro``) read-only without a word: only a write finds out."""
+    url = f"sqlite:///file:{tmp_path / 'site.db'}?mode=ro&uri=true"
+    assert_not_ready(
+        create_app(test_config(tmp_path, smtp.port, DATABASE_URL=url)).test_client(),
+        "database read-only",
+    )
+    assert app.test_client().get("/readyz").status_code == 200
 
 
 def test_too_little_disk_beside_sqlite_is_not_ready(

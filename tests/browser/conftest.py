@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Playwright, Response, sync_playwright
 
@@ -49,6 +50,8 @@ def site(site_folder: Path, site_smtp: SMTPServer) -> Iterator[Gunicorn]:
 def read_only_site(site: Gunicorn, site_folder: Path, site_smtp: SMTPServer) -> Iterator[Gunicorn]:
     """A second instance on ``site``'s database (which ``site`` created), opened read-only."""
     with running_site(site_folder, site_smtp.port, "browser-read-only.log", True) as server:
+        ready = requests.get(server.url + "/readyz", timeout=30)
+        assert (ready.status_code, ready.json()["problems"]) == (503, ["database read-only"])
         yield server
 
 
