@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import signal
 import threading
+from collections.abc import Callable
 from datetime import timedelta
+from functools import wraps
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from site_app import leadcli, webhooks
 from site_app.assistant import unanswered
@@ -22,6 +25,7 @@ from site_app.outbox.models import STATES, Inquiry, db_now
 
 outbox = AppGroup("outbox", help="Inspect and drive the inquiry outbox.")
 _AGE = re.compile(r"^(\d+)([dhm])$")
+UPGRADE = "flask --app wsgi db upgrade"
 
 
 def init_app(app: Flask) -> None:
@@ -31,7 +35,26 @@ def init_app(app: Flask) -> None:
     outbox.add_command(leadcli.forget)
 
 
+def needs_schema(command: Callable[..., None]) -> Callable[..., None]:
+    """One line on stderr, not a traceback, when the database was never migrated."""
+
+    @wraps(command)
+    def checked(*args: Any, **kwargs: Any) -> None:
+        missing = set(db.metadata.tables) - set(inspect(db.engine).get_table_names())
+        if missing:
+            what = (
+                "outbox tables"
+                if Inquiry.__tablename__ in missing
+                else "table " + ", ".join(sorted(missing))
+            )
+            raise click.ClickException(f"the database has no {what}: run `{UPGRADE}`")
+        command(*args, **kwargs)
+
+    return checked
+
+
 @outbox.command("status")
+@needs_schema
 def status() -> None:
     """Counts by state, the oldest pending inquiry's age and the last error."""
     for state, count in store.counts().items():
@@ -46,6 +69,7 @@ def status() -> None:
 @outbox.command("list")
 @click.option("--state", type=click.Choice(STATES), help="Only inquiries in this state.")
 @click.option("--limit", default=50, show_default=True)
+@needs_schema
 def list_(state: str | None, limit: int) -> None:
     """The newest inquiries, one line each (no message text)."""
     query = select(Inquiry).order_by(Inquiry.id.desc()).limit(limit)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import html
 import logging
+import shutil
 import sqlite3
 import subprocess
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,10 +22,11 @@ from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from sqlalchemy import event, func, select, text
 
+from site_app import create_app, health
 from site_app.extensions import db
 from site_app.outbox import worker
 from site_app.outbox.models import DELIVERED, Inquiry, RateHit
-from tests.conftest import GOOD, form_tokens, wait_for
+from tests.conftest import GOOD, form_tokens, test_config, wait_for
 from tests.outage import start_server, stop_server
 from tests.pg import PostgresCluster
 from tests.smtp import SMTPServer
@@ -61,6 +64,12 @@ def assert_unavailable_page(response: Any) -> None:
     assert response.headers["Cache-Control"] == "private, no-store"
 
 
+def assert_not_ready(client: FlaskClient, problem: str) -> None:
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json == {"status": "unavailable", "problems": [problem]}
+
+
 def stored(app: Flask) -> tuple[int, int]:
     """Inquiries and rate-limit hits: a Send either keeps both or neither."""
     with app.app_context():
@@ -79,9 +88,11 @@ def test_sqlite_locked_past_the_busy_timeout_is_a_503_that_keeps_every_word(
     try:
         assert_unavailable_page(client.post("/contact", data=data))
         assert client.get("/").status_code == 200  # the guide is still served
+        assert_not_ready(client, "database locked")
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+    assert client.get("/readyz").status_code == 200
     assert stored(app) == (0, 0)  # nothing half-stored
     assert client.post("/contact", data=data).status_code == 303  # Send again: accepted
     assert client.post("/contact", data=data).status_code == 303
@@ -107,6 +118,30 @@ def pragma(app: Flask, statement: str) -> Iterator[None]:
         engine.dispose()
 
 
+def test_readyz_does_not_wait_out_the_apps_busy_timeout_on_a_locked_sqlite(
+    app: Flask, client: FlaskClient, tmp_path: Path
+) -> None:
+    """The app waits an hour for the lock, which is let go after a minute: a probe that
+    waited like the app would answer 200 a minute late, not 503."""
+    blocker = sqlite3.connect(tmp_path / "site.db", isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN EXCLUSIVE")
+    release = threading.Timer(60, blocker.execute, ["ROLLBACK"])
+    with pragma(app, "PRAGMA busy_timeout = 3600000"):
+        release.start()
+        try:
+            assert_not_ready(client, "database locked")
+            assert_not_ready(client, "database locked")  # the pooled connection again
+        finally:
+            release.cancel()
+            if blocker.in_transaction:
+                blocker.execute("ROLLBACK")
+            blocker.close()
+        assert client.get("/readyz").status_code == 200
+        with app.app_context(), db.engine.connect() as connection:
+            # The probe's own short timeout was not left on the app's connection.
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 3600000
+
+
 @pytest.mark.parametrize(
     ("fault", "statement"),
     [
@@ -122,6 +157,8 @@ def test_sqlite_read_only_or_full_is_a_503_and_then_accepts_again(
     with pragma(app, statement):
         assert_unavailable_page(client.post("/contact", data=data))
         assert client.get("/").status_code == 200
+        assert_not_ready(client, f"database {fault}")
+    assert client.get("/readyz").status_code == 200
     assert stored(app) == (0, 0)
     assert REGISTRY.get_sample_value(COUNT, {"outcome": "unavailable"}) == unavailable + 1
     assert client.post("/contact", data=data).status_code == 303
@@ -188,10 +225,12 @@ def test_postgresql_read_only_is_a_503(
     with app.app_context():
         db.engine.dispose()
     assert_unavailable_page(client.post("/contact", data=data))
+    assert_not_ready(client, "database read-only")
     with postgres.admin() as admin:
         admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')
     with app.app_context():
         db.engine.dispose()
+    assert client.get("/readyz").status_code == 200
     assert client.post("/contact", data=data).status_code == 303
     assert stored(app) == (1, 1)
 
@@ -214,6 +253,28 @@ def test_postgresql_dropping_the_connection_after_the_answer_keeps_the_303(
     data = load_form(client)
     assert client.post("/contact", data=data).status_code == 303
     assert stored(app) == (1, 1)
+
+
+def test_sqlite_opened_read_only_is_not_ready(app: Flask, tmp_path: Path, smtp: SMTPServer) -> None:
+    """SQLite opens a file it may only read (its permissions, a read-only mount, or here
+    ``mode=ro``) read-only without a word: only a write finds out."""
+    url = f"sqlite:///file:{tmp_path / 'site.db'}?mode=ro&uri=true"
+    assert_not_ready(
+        create_app(test_config(tmp_path, smtp.port, DATABASE_URL=url)).test_client(),
+        "database read-only",
+    )
+    assert app.test_client().get("/readyz").status_code == 200
+
+
+def test_too_little_disk_beside_sqlite_is_not_ready(
+    client: FlaskClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real free space of the disk under the file, against a room it cannot have."""
+    assert client.get("/readyz").status_code == 200
+    monkeypatch.setattr(health, "ROOM_BYTES", shutil.disk_usage(tmp_path).total + 1)
+    assert_not_ready(client, "database full")
+    monkeypatch.undo()
+    assert client.get("/readyz").status_code == 200
 
 
 def test_the_503_page_is_valid_html(app: Flask, client: FlaskClient, tmp_path: Path) -> None:

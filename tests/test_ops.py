@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from flask import Flask
 from site_app import create_app
 from site_app.config import ConfigError
 from tests.conftest import GOOD, form_tokens
+from tests.servers import ROOT
 
 
 @pytest.mark.parametrize(
@@ -109,3 +113,40 @@ def test_an_unexpected_error_is_a_500_page_with_the_request_id_that_was_logged(
 def test_a_request_id_from_the_proxy_is_kept(app: Flask) -> None:
     response = app.test_client().get("/healthz", headers={"X-Request-ID": "abc123def456"})
     assert response.headers["X-Request-ID"] == "abc123def456"
+
+
+def flask(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``flask --app wsgi ...`` as ops type it on the host."""
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", [["outbox", "status"], ["outbox", "list"]])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_outbox_commands_on_a_database_never_migrated_say_so_in_one_line(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str, command: list[str]
+) -> None:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        url = request.getfixturevalue("postgres").create_database()
+    done = flask(url, *command)
+    assert done.returncode != 0
+    assert done.stderr == (
+        "Error: the database has no outbox tables: run `flask --app wsgi db upgrade`\n"
+    )
+    assert done.stdout == ""
+
+
+def test_outbox_status_on_a_database_migrated_halfway_names_the_missing_tables(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    assert flask(url, "db", "upgrade", "0001").returncode == 0
+    done = flask(url, "outbox", "status")
+    assert done.returncode != 0
+    assert done.stderr == (
+        "Error: the database has no table assistant_questions, deliveries: "
+        "run `flask --app wsgi db upgrade`\n"
+    )

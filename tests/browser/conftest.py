@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Playwright, Response, sync_playwright
 
-from tests.browser.pages import ARTIFACTS, PAGES, STATUS, running_site
+from tests.browser.pages import ARTIFACTS, PAGES, READ_ONLY_PAGES, STATUS, running_site
 from tests.servers import Gunicorn
 from tests.smtp import SMTPServer
 
@@ -35,9 +36,31 @@ def site_smtp() -> Iterator[SMTPServer]:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory, site_smtp: SMTPServer) -> Iterator[Gunicorn]:
-    with running_site(tmp_path_factory.mktemp("site"), site_smtp.port, "browser.log") as server:
+def site_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("site")
+
+
+@pytest.fixture(scope="session")
+def site(site_folder: Path, site_smtp: SMTPServer) -> Iterator[Gunicorn]:
+    with running_site(site_folder, site_smtp.port, "browser.log") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def read_only_site(site: Gunicorn, site_folder: Path, site_smtp: SMTPServer) -> Iterator[Gunicorn]:
+    """A second instance on ``site``'s database (which ``site`` created), opened read-only."""
+    with running_site(site_folder, site_smtp.port, "browser-read-only.log", True) as server:
+        ready = requests.get(server.url + "/readyz", timeout=30)
+        assert (ready.status_code, ready.json()["problems"]) == (503, ["database read-only"])
+        yield server
+
+
+def site_for(request: pytest.FixtureRequest, name: str) -> Gunicorn:
+    """The instance that shows page ``name``: READ_ONLY_PAGES need ``read_only_site``."""
+    server: Gunicorn = request.getfixturevalue(
+        "read_only_site" if name in READ_ONLY_PAGES else "site"
+    )
+    return server
 
 
 @pytest.fixture(scope="session")
@@ -73,16 +96,22 @@ def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
 
 
 def visit(page: Page, site: Gunicorn, name: str) -> Response:
-    """Open page ``name`` of PAGES the way a visitor gets there; check its status."""
-    response = page.goto(site.url + PAGES[name])
+    """Open page ``name`` of PAGES or READ_ONLY_PAGES the way a visitor gets there;
+    check its status."""
+    response = page.goto(site.url + {**PAGES, **READ_ONLY_PAGES}[name])
     assert response is not None
-    if name == "contact-errors":
+    if name in ("contact-errors", "contact-unavailable"):
         assert response.status == 200
+        if name == "contact-unavailable":
+            fill_form(page, "Zoë O’Brien", "zoe@example.com", "Chatbot", "A chatbot, please.")
         with page.expect_navigation() as navigation:
             page.get_by_role("button", name="Send").click()
         response = navigation.value
         assert response is not None
     assert response.status == STATUS.get(name, 200), f"{name}: HTTP {response.status}"
+    if name == "contact-unavailable":  # the 503 that keeps every word, not another error
+        assert page.get_by_text("Nothing was sent").count() == 1
+        assert page.get_by_label("Name", exact=True).input_value() == "Zoë O’Brien"
     return response
 
 

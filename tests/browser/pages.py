@@ -26,15 +26,25 @@ PAGES: dict[str, str] = {
     "ask-handoff": "/ask?q=What+are+your+prices%3F",
     "ask-too-long": "/ask?q=" + "x" * 301,
 }
-STATUS = {"not-found": 404, "contact-errors": 422, "ask-too-long": 400}
+# Seen on an instance whose database is read-only: the contact form, filled in and sent.
+READ_ONLY_PAGES: dict[str, str] = {"contact-unavailable": "/contact"}
+STATUS = {"not-found": 404, "contact-errors": 422, "ask-too-long": 400, "contact-unavailable": 503}
 
 
 @contextmanager
-def running_site(workdir: Path, smtp_port: int, log_name: str) -> Iterator[Gunicorn]:
-    """The production gunicorn, delivering to ``smtp_port``, with a form anyone can fill fast."""
+def running_site(
+    workdir: Path, smtp_port: int, log_name: str, read_only: bool = False
+) -> Iterator[Gunicorn]:
+    """The production gunicorn, delivering to ``smtp_port``, with a form anyone can fill fast.
+
+    ``read_only`` opens the database of a site already running in ``workdir`` read-only,
+    as a host whose disk went read-only would: every Send is a 503.
+    """
     port = free_port()
+    database = f"file:{workdir / 'site.db'}?mode=ro&uri=true" if read_only else workdir / "site.db"
     env = {
-        "DATABASE_URL": f"sqlite:///{workdir / 'site.db'}",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DB_AUTO_UPGRADE": "false" if read_only else "true",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
