@@ -5,19 +5,17 @@ from __future__ import annotations
 import re
 import signal
 import threading
-from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
-from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
 from site_app import leadcli, webhooks
 from site_app.assistant import unanswered
 from site_app.contact import ratelimit
+from site_app.database import needs_schema
 from site_app.extensions import db
 from site_app.mailcheck import mail_group
 from site_app.outbox import deliveries, store, worker
@@ -25,7 +23,6 @@ from site_app.outbox.models import STATES, Inquiry, db_now
 
 outbox = AppGroup("outbox", help="Inspect and drive the inquiry outbox.")
 _AGE = re.compile(r"^(\d+)([dhm])$")
-UPGRADE = "flask --app wsgi db upgrade"
 
 
 def init_app(app: Flask) -> None:
@@ -33,24 +30,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_group)
     outbox.add_command(leadcli.export)
     outbox.add_command(leadcli.forget)
-
-
-def needs_schema(command: Callable[..., None]) -> Callable[..., None]:
-    """One line on stderr, not a traceback, when the database was never migrated."""
-
-    @wraps(command)
-    def checked(*args: Any, **kwargs: Any) -> None:
-        missing = set(db.metadata.tables) - set(inspect(db.engine).get_table_names())
-        if missing:
-            what = (
-                "outbox tables"
-                if Inquiry.__tablename__ in missing
-                else "table " + ", ".join(sorted(missing))
-            )
-            raise click.ClickException(f"the database has no {what}: run `{UPGRADE}`")
-        command(*args, **kwargs)
-
-    return checked
 
 
 @outbox.command("status")
@@ -88,6 +67,7 @@ def list_(state: str | None, limit: int) -> None:
 @outbox.command("retry")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--failed", is_flag=True, help="Retry every failed inquiry.")
+@needs_schema
 def retry(ids: tuple[int, ...], failed: bool) -> None:
     """Queue inquiries again, now: the ids given, or all failed ones with --failed."""
     if not ids and not failed:
@@ -100,6 +80,7 @@ def retry(ids: tuple[int, ...], failed: bool) -> None:
 
 @outbox.command("purge")
 @click.option("--older-than", "older_than", required=True, help="Age such as 90d, 12h or 30m.")
+@needs_schema
 def purge(older_than: str) -> None:
     """Delete delivered and spam inquiries older than the age given, expired rate-limit hits,
     and unanswered assistant questions nobody asked for that long."""
@@ -131,7 +112,7 @@ def run_worker() -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    hooks = webhooks.start_thread(app)  # with WEBHOOK_URL: beside the mail, never waiting
+    webhooks.start_thread(app)  # with WEBHOOK_URL: beside the mail, never waiting
     worker.run(app, stop)
-    if hooks is not None:
-        hooks.set()
+    # The webhook sender, too, finishes the post in hand and hands the rest of its batch back.
+    worker.stop_threads(timeout=app.config["WEBHOOK_TIMEOUT"] + 5)

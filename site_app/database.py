@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 import click
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.exc import DBAPIError
 
 from site_app.config import ROOT
 from site_app.extensions import db
 
 log = logging.getLogger(__name__)
+UPGRADE = "flask --app wsgi db upgrade"
 
 
 def init_app(app: Flask) -> None:
@@ -92,6 +95,22 @@ def main() -> int:
     if app.config["DB_AUTO_UPGRADE"]:
         upgrade_schema(app)
     return 0
+
+
+def needs_schema(command: Callable[..., None]) -> Callable[..., None]:
+    """One line on stderr, not a traceback, when the database was never migrated."""
+
+    @wraps(command)
+    def checked(*args: Any, **kwargs: Any) -> None:
+        missing = set(db.metadata.tables) - set(inspect(db.engine).get_table_names())
+        if missing:
+            what = (
+                "outbox tables" if "inquiries" in missing else "table " + ", ".join(sorted(missing))
+            )
+            raise click.ClickException(f"the database has no {what}: run `{UPGRADE}`")
+        command(*args, **kwargs)
+
+    return checked
 
 
 if __name__ == "__main__":

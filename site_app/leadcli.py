@@ -17,6 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select
 
+from site_app.database import needs_schema
 from site_app.extensions import db
 from site_app.outbox import deliveries
 from site_app.outbox.models import CONTEXT_LABELS, SPAM, WEBHOOK, Delivery, Inquiry, db_now
@@ -56,6 +57,7 @@ def _records(since: datetime | None) -> Iterator[dict[str, Any]]:
     type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     help="Only inquiries stored from this date or time on (UTC).",
 )
+@needs_schema
 def export(format_: str, since: datetime | None) -> None:
     """Inquiries (not spam) with their lead context, to stdout, for a CRM import."""
     records = _records(since)
@@ -75,6 +77,7 @@ def export(format_: str, since: datetime | None) -> None:
 @click.command("forget")
 @with_appcontext
 @click.option("--email", required=True, help="The person's address (any letter case).")
+@needs_schema
 def forget(email: str) -> None:
     """Erase every inquiry from this address, whatever its state, with its deliveries."""
     mine = select(Inquiry.id).where(func.lower(Inquiry.email) == email.strip().lower())

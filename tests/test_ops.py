@@ -122,8 +122,20 @@ def flask(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("command", [["outbox", "status"], ["outbox", "list"]])
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+NEEDS_SCHEMA = [
+    ["outbox", "status"],
+    ["outbox", "list"],
+    ["outbox", "retry", "--failed"],
+    ["outbox", "purge", "--older-than", "90d"],
+    ["outbox", "export", "--format", "csv"],
+    ["outbox", "forget", "--email", "ada@example.com"],
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "backend"),
+    [(c, "sqlite") for c in NEEDS_SCHEMA] + [(c, "postgresql") for c in NEEDS_SCHEMA[:2]],
+)
 def test_outbox_commands_on_a_database_never_migrated_say_so_in_one_line(
     request: pytest.FixtureRequest, tmp_path: Path, backend: str, command: list[str]
 ) -> None:
