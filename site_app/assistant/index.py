@@ -22,7 +22,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from site_app.assistant.words import content_words, respelt, vocabulary
+from site_app.assistant.words import Vocabulary, content_words
 from site_app.guide.content import Guide
 
 MAX_LENGTH = 300  # characters in a question; the page says so
@@ -100,7 +100,7 @@ class GuideIndex:
             f"CREATE VIRTUAL TABLE related USING fts5(word, terms UNINDEXED, tokenize={_STEMMER})"
         )
         self._db.executemany("INSERT INTO related (word, terms) VALUES (?, ?)", guide.related)
-        self._known = vocabulary(
+        self._known = Vocabulary(
             [t for p in self.passages for t in (p.title, p.indexed or p.text, p.asks)]
             + [" ".join(pair) for pair in guide.related]
         )
@@ -108,11 +108,14 @@ class GuideIndex:
     def terms(self, word: str) -> list[str]:
         """What ``word`` is looked up as: itself, the guide's words related to it, or
         (when the guide has none of these) the guide's word it most likely misspells."""
-        related = self._query("SELECT terms FROM related WHERE related MATCH ?", _exact(word))
-        found = [word, *(t for (terms,) in related for t in terms.split())]
-        if len(found) == 1 and not self._rows_with(found) and (spelt := respelt(word, self._known)):
-            found.append(spelt)
+        found = [word, *self._related(word)]
+        if len(found) == 1 and not self._rows_with(found) and (spelt := self._known.respelt(word)):
+            found += [spelt, *self._related(spelt)]
         return found
+
+    def _related(self, word: str) -> list[str]:
+        rows = self._query("SELECT terms FROM related WHERE related MATCH ?", _exact(word))
+        return [term for (terms,) in rows for term in terms.split()]
 
     def _rows_with(self, terms: list[str]) -> set[int]:
         return {row for (row,) in self._query(f"{_SELECT} rowid {_WHERE}", _any(terms))}

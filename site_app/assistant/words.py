@@ -4,6 +4,7 @@ the guide's own spelling of it."""
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable
 
@@ -26,6 +27,8 @@ STOPWORDS = frozenset(
     """.split()
 )
 _MIN_SPELLED = 5  # shorter words are too easily mistaken for one another ("cost", "most")
+_MAX_SPELLED = 24  # longer "words" are not misspelt English
+_MIN_ROOT = 4  # letters two words of one root share, at least
 _SPELLING_CUTOFF = 0.85  # difflib's similarity: "foundaton" / "foundation" is 0.95
 
 
@@ -36,14 +39,39 @@ def content_words(question: str) -> list[str]:
     return list(dict.fromkeys(kept))[:MAX_WORDS]
 
 
-def vocabulary(texts: Iterable[str]) -> frozenset[str]:
-    """Every word of ``texts``, lower-cased: what a misspelt word is compared with."""
-    return frozenset(w.casefold() for text in texts for w in _WORD.findall(text) if len(w) > 1)
+class Vocabulary:
+    """Every word the index holds, lower-cased, by first letter: what a word the guide
+    does not use is compared with (only with words of its own first letter, which keeps
+    a question of sixteen unknown words within a few milliseconds)."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        words = {w.casefold() for text in texts for w in _WORD.findall(text) if len(w) > 1}
+        self._by_initial: dict[str, list[str]] = {}
+        for word in sorted(words):
+            self._by_initial.setdefault(word[0], []).append(word)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._by_initial.get(word[:1], ())
+
+    def respelt(self, word: str) -> str | None:
+        """The known word ``word`` most likely misspells ("foundaton"), if one is close
+        enough, or else one it shares its root with where the stemmer keeps them apart
+        ("safe" and "safety", "risky" and "risks", "innovative" and "innovation")."""
+        if word in self or len(word) > _MAX_SPELLED:
+            return None
+        known = self._by_initial.get(word[:1], [])
+        if len(word) >= _MIN_SPELLED:
+            close = difflib.get_close_matches(word, known, n=1, cutoff=_SPELLING_CUTOFF)
+            if close:
+                return close[0]
+        kin = ((_shared(word, w), w) for w in known)
+        return max(((n, w) for n, w in kin if _kin(word, w, n)), default=(0, None))[1]
 
 
-def respelt(word: str, known: frozenset[str]) -> str | None:
-    """The known word ``word`` most likely misspells ("foundaton"), if one is close enough."""
-    if len(word) < _MIN_SPELLED or word in known:
-        return None
-    close = difflib.get_close_matches(word, known, n=1, cutoff=_SPELLING_CUTOFF)
-    return close[0] if close else None
+def _shared(a: str, b: str) -> int:
+    return len(os.path.commonprefix([a, b]))
+
+
+def _kin(word: str, other: str, shared: int) -> bool:
+    """The two differ only in a short ending: "startups" and "starting" do not."""
+    return shared >= _MIN_ROOT and len(word) - shared <= 2 and len(other) - shared <= 3
