@@ -100,9 +100,9 @@ class GuideIndex:
             f"CREATE VIRTUAL TABLE related USING fts5(word, terms UNINDEXED, tokenize={_STEMMER})"
         )
         self._db.executemany("INSERT INTO related (word, terms) VALUES (?, ?)", guide.related)
+        # The guide's own words, not related ones: "baking" must not be read as "banking".
         self._known = Vocabulary(
-            [t for p in self.passages for t in (p.title, p.indexed or p.text, p.asks)]
-            + [" ".join(pair) for pair in guide.related]
+            t for p in self.passages for t in (p.title, p.indexed or p.text, p.asks)
         )
 
     def terms(self, word: str) -> list[str]:
