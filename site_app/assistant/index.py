@@ -99,7 +99,10 @@ class GuideIndex:
         self._db.execute(
             f"CREATE VIRTUAL TABLE related USING fts5(word, terms UNINDEXED, tokenize={_STEMMER})"
         )
-        self._db.executemany("INSERT INTO related (word, terms) VALUES (?, ?)", guide.related)
+        self._db.executemany(
+            "INSERT INTO related (word, terms) VALUES (?, ?)",
+            [(word, "\n".join(terms)) for word, terms in guide.related],
+        )
         # The guide's own words, not related ones: "baking" must not be read as "banking".
         self._known = Vocabulary(
             t for p in self.passages for t in (p.title, p.indexed or p.text, p.asks)
@@ -115,7 +118,7 @@ class GuideIndex:
 
     def _related(self, word: str) -> list[str]:
         rows = self._query("SELECT terms FROM related WHERE related MATCH ?", _exact(word))
-        return [term for (terms,) in rows for term in terms.split()]
+        return [term for (terms,) in rows for term in terms.split("\n")]  # a phrase stays one
 
     def _rows_with(self, terms: list[str]) -> set[int]:
         return {row for (row,) in self._query(f"{_SELECT} rowid {_WHERE}", _any(terms))}

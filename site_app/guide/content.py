@@ -38,8 +38,8 @@ class Guide:
     takeaway_asks: tuple[str, ...] = ()
     contact_asks: tuple[str, ...] = ()
     handoff_asks: tuple[str, ...] = ()
-    # Words readers use that the guide does not, each with the guide's words for it.
-    related: tuple[tuple[str, str], ...] = ()
+    # Words readers use that the guide does not, each with the guide's words or phrases for it.
+    related: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def phone_uri(self) -> str:
@@ -80,5 +80,5 @@ def load_guide(path: Path = CONTENT_FILE) -> Guide:
         takeaway_asks=tuple(data.get("takeaway_asks", ())),
         contact_asks=tuple(data["contact"].get("asks", ())),
         handoff_asks=tuple(data.get("handoff", {}).get("asks", ())),
-        related=tuple((w, " ".join(terms)) for w, terms in data.get("related", {}).items()),
+        related=tuple((w, tuple(terms)) for w, terms in data.get("related", {}).items()),
     )
