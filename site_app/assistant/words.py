@@ -19,12 +19,12 @@ STOPWORDS = frozenset(
     between but by can could crazy d describe did do does doing don dont everything explain few
     for from get give got guess had has have he hear heard hearing hello her here hey hi him his
     honestly how i if im in into is it its just keep kind know let like ll lot lots m many may
-    maybe me mean might more most much must my need needs nobody nothing now of ok okay on one
-    ones or our own play please pls plz pretty quite r re read really right role s say she
-    should show simple simply so some something somewhere sort stuff super sure t tell terms
-    than thank thanks that the their them then there these they thing things think this those to
-    too totally true u understand up ur us ve very wanna want wants was wat we were what whats
-    when where which who whom whose will with wonder wondering would you your yours
+    maybe me mean might more most must my need needs nobody nothing now of ok okay on one ones
+    or our own play please pls plz pretty quite r re read really right role s say she should
+    show simple simply so some something somewhere sort stuff super sure t tell terms than thank
+    thanks that the their them then there these they thing things think this those to too
+    totally true u understand up ur us ve very wanna want wants was wat we were what whats when
+    where which who whom whose will with wonder wondering would you your yours
     """.split()
 )
 _MIN_SPELLED = 5  # shorter words are too easily mistaken for one another ("cost", "most")
