@@ -77,3 +77,14 @@ def test_editors_add_related_words_in_the_content_file(tmp_path: Path) -> None:
     before, after = GuideIndex(load_guide()), GuideIndex(load_guide(edited))
     assert first_answer(before, "radiology?") == HANDOFF
     assert first_answer(after, "radiology?") == "real-world-applications"
+
+
+def test_a_related_entry_must_be_words(tmp_path: Path) -> None:
+    text = CONTENT_FILE.read_text(encoding="utf-8")
+    one = tmp_path / "one.toml"
+    one.write_text(text + 'radiology = "image recognition"\n', encoding="utf-8")
+    assert dict(load_guide(one).related)["radiology"] == ("image recognition",)  # not letters
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text + "radiology = 3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="related.radiology must be a list of words"):
+        load_guide(bad)

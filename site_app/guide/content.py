@@ -80,5 +80,16 @@ def load_guide(path: Path = CONTENT_FILE) -> Guide:
         takeaway_asks=tuple(data.get("takeaway_asks", ())),
         contact_asks=tuple(data["contact"].get("asks", ())),
         handoff_asks=tuple(data.get("handoff", {}).get("asks", ())),
-        related=tuple((w, tuple(terms)) for w, terms in data.get("related", {}).items()),
+        related=_related(path, data.get("related", {})),
     )
+
+
+def _related(path: Path, table: dict[str, object]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``word = ["guide word", ...]``; a single string is one word or phrase, not letters."""
+    pairs = []
+    for word, terms in table.items():
+        found = (terms,) if isinstance(terms, str) else terms
+        if not isinstance(found, list | tuple) or not all(isinstance(t, str) for t in found):
+            raise ValueError(f"{path}: related.{word} must be a list of words, got {terms!r}")
+        pairs.append((word, tuple(t for t in found if t.strip())))
+    return tuple(pairs)
