@@ -19,7 +19,7 @@ from bench.site import FIRST_ROUND_TRIP, PAGES, _decode, _memory, _Subresources,
 from site_app.assistant.answer import answer, clean
 from site_app.assistant.index import MIN_COVERAGE, GuideIndex
 from site_app.guide.content import load_guide
-from tests.assistant_quality import GOALS, HANDOFF, load_questions, misses, score
+from tests.assistant_quality import GOALS, HANDOFF, NEVER_TUNED, load_questions, misses, score
 from tests.servers import Gunicorn
 
 ANSWERED = "/ask?q=" + quote("What are the risks?")
@@ -34,7 +34,7 @@ def run_quality() -> None:
     for part, questions in load_questions().items():
         right, handed = score(index, questions)
         n = sum(q["expect"] != HANDOFF for q in questions)
-        note = "never tuned on" if part == "heldout" else "tuned on"
+        note = "never tuned on" if part in NEVER_TUNED else "tuned on"
         print(
             f"  {part:<15} right section first {right:.2f} of {n:>2}, "
             f"hand-off {handed:.2f} of {len(questions) - n:>2}  ({note})"

@@ -15,7 +15,6 @@ never uses ("How do I cook pasta?"), or that the sales row covers best
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -23,25 +22,16 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from site_app.assistant.words import Vocabulary, content_words
 from site_app.guide.content import Guide
 
 MAX_LENGTH = 300  # characters in a question; the page says so
 MIN_COVERAGE = 0.5  # share of the question's content words the best row must contain
 HANDOFF = "handoff"
-_WORD = re.compile(r"\w+")
 _MARK_OPEN, _MARK_CLOSE = "\x01", "\x02"
 _COLUMN_WEIGHTS = (4.0, 1.0, 2.0)  # title, text, asks
+_STEMMER = "'porter unicode61 remove_diacritics 2'"
 _SELECT, _WHERE = "SELECT", "FROM passages WHERE passages MATCH ?"
-# Words that carry no topic: asking, pointing and filler words. A question made
-# only of these ("What is it?") has nothing to match, so it is handed over.
-STOPWORDS = frozenset(
-    """a about all also am an and any are as at be been being but by can could d did do
-    does doing don for from get give had has have he her here him his how i if in into is it
-    its just know ll let like m many me mean might more most must my of on one or our please re s
-    say she should show so some t tell than that the their them then there these they thing
-    things this those to too up us ve very want was we were what whats when where which who
-    whom whose will with would you your yours explain describe""".split()
-)
 
 
 @dataclass(frozen=True)
@@ -91,12 +81,6 @@ def passages(guide: Guide) -> list[Passage]:
     return rows
 
 
-def content_words(question: str) -> list[str]:
-    """The question's words that can carry a topic, lower-cased, each once, in order."""
-    words = (w.casefold() for w in _WORD.findall(question))
-    return list(dict.fromkeys(w for w in words if w not in STOPWORDS and len(w) > 1))[:16]
-
-
 class GuideIndex:
     def __init__(self, guide: Guide) -> None:
         self.passages = passages(guide)
@@ -104,16 +88,40 @@ class GuideIndex:
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
         self._lock = threading.Lock()
         self._db.execute(
-            "CREATE VIRTUAL TABLE passages USING fts5("
-            "title, text, asks, tokenize='porter unicode61 remove_diacritics 2')"
+            f"CREATE VIRTUAL TABLE passages USING fts5(title, text, asks, tokenize={_STEMMER})"
         )
         self._db.executemany(
             "INSERT INTO passages (rowid, title, text, asks) VALUES (?, ?, ?, ?)",
             [(i, p.title, p.indexed or p.text, p.asks) for i, p in enumerate(self.passages)],
         )
+        # Visitors' words the guide does not use, each with the guide's words for it,
+        # stemmed the same way: "upsides" finds the entry for "upside".
+        self._db.execute(
+            f"CREATE VIRTUAL TABLE related USING fts5(word, terms UNINDEXED, tokenize={_STEMMER})"
+        )
+        self._db.executemany(
+            "INSERT INTO related (word, terms) VALUES (?, ?)",
+            [(word, "\n".join(terms)) for word, terms in guide.related],
+        )
+        # The guide's own words, not related ones: "baking" must not be read as "banking".
+        self._known = Vocabulary(
+            t for p in self.passages for t in (p.title, p.indexed or p.text, p.asks)
+        )
 
-    def _rows_with(self, word: str) -> set[int]:
-        return {row for (row,) in self._query(f"{_SELECT} rowid {_WHERE}", _term(word))}
+    def terms(self, word: str) -> list[str]:
+        """What ``word`` is looked up as: itself, the guide's words related to it, or
+        (when the guide has none of these) the guide's word it most likely misspells."""
+        found = [word, *self._related(word)]
+        if len(found) == 1 and not self._rows_with(found) and (spelt := self._known.respelt(word)):
+            found += [spelt, *self._related(spelt)]
+        return found
+
+    def _related(self, word: str) -> list[str]:
+        rows = self._query("SELECT terms FROM related WHERE related MATCH ?", _exact(word))
+        return [term for (terms,) in rows for term in terms.split("\n")]  # a phrase stays one
+
+    def _rows_with(self, terms: list[str]) -> set[int]:
+        return {row for (row,) in self._query(f"{_SELECT} rowid {_WHERE}", _any(terms))}
 
     def _query(self, sql: str, *args: object) -> list[Any]:
         try:
@@ -125,24 +133,26 @@ class GuideIndex:
     def search(self, question: str) -> list[Hit]:
         """Every passage that contains a content word, best first."""
         words = content_words(question)
+        looked_up = {word: self.terms(word) for word in words}
         matched: dict[int, set[str]] = {}
-        for word in words:
-            for row in self._rows_with(word):
+        for word, terms in looked_up.items():
+            for row in self._rows_with(terms):
                 matched.setdefault(row, set()).add(word)
         if not matched:
             return []
+        every_term = _any([t for terms in looked_up.values() for t in terms])
         scores = dict(
             self._query(
                 f"{_SELECT} rowid, bm25(passages, ?, ?, ?) {_WHERE}",
                 *_COLUMN_WEIGHTS,
-                " OR ".join(_term(w) for w in words),
+                every_term,
             )
         )
         marked = self._query(
             f"{_SELECT} rowid, highlight(passages, 1, ?, ?) {_WHERE}",
             _MARK_OPEN,
             _MARK_CLOSE,
-            " OR ".join(_term(w) for w in words),
+            every_term,
         )
         hits = [
             Hit(
@@ -161,6 +171,14 @@ def _term(word: str) -> str:
     """One word as an FTS5 string, never as syntax; longer words also match as a prefix
     of their stem ("environment" finds "environmental", which Porter stems apart)."""
     return f'"{word}"*' if len(word) >= 5 else f'"{word}"'
+
+
+def _exact(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _any(terms: list[str]) -> str:
+    return " OR ".join(_term(t) for t in dict.fromkeys(terms))
 
 
 def _marked(text: str) -> Markup:

@@ -38,6 +38,8 @@ class Guide:
     takeaway_asks: tuple[str, ...] = ()
     contact_asks: tuple[str, ...] = ()
     handoff_asks: tuple[str, ...] = ()
+    # Words readers use that the guide does not, each with the guide's words or phrases for it.
+    related: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def phone_uri(self) -> str:
@@ -78,4 +80,16 @@ def load_guide(path: Path = CONTENT_FILE) -> Guide:
         takeaway_asks=tuple(data.get("takeaway_asks", ())),
         contact_asks=tuple(data["contact"].get("asks", ())),
         handoff_asks=tuple(data.get("handoff", {}).get("asks", ())),
+        related=_related(path, data.get("related", {})),
     )
+
+
+def _related(path: Path, table: dict[str, object]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``word = ["guide word", ...]``; a single string is one word or phrase, not letters."""
+    pairs = []
+    for word, terms in table.items():
+        found = (terms,) if isinstance(terms, str) else terms
+        if not isinstance(found, list | tuple) or not all(isinstance(t, str) for t in found):
+            raise ValueError(f"{path}: related.{word} must be a list of words, got {terms!r}")
+        pairs.append((word, tuple(t for t in found if t.strip())))
+    return tuple(pairs)
