@@ -45,9 +45,11 @@ class PageCache:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
-        if method not in ("GET", "HEAD") or any(key in environ for key in _PASS_ON):
-            return self.app(environ, start_response)
-        if environ.get("QUERY_STRING"):  # keyed by path: /ask?q=... must never share an answer
+        if (
+            method not in ("GET", "HEAD")
+            or environ.get("QUERY_STRING")  # keyed by path: /ask?q=... never shares an answer
+            or any(key in environ for key in _PASS_ON)
+        ):
             return self.app(environ, start_response)
         path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
         scheme = environ["wsgi.url_scheme"]

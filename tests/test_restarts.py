@@ -21,23 +21,12 @@ from tests.outage import start_server, stop_server
 from tests.pg import PostgresCluster
 from tests.servers import Gunicorn
 from tests.smtp import SMTPServer
+from tests.test_multihost import site_env
 from tests.traffic import Traffic
 
 pytestmark = pytest.mark.slow
-
-
-def site_env(database_url: str, relay: SMTPServer, **extra: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database_url,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(relay.port),
-        "MAIL_TIMEOUT": "5",
-        "CONTACT_MIN_FILL_SECONDS": "0",
-        "CONTACT_RATE_LIMIT": "10000 per hour",
-        "OUTBOX_POLL_SECONDS": "0.5",
-        "OUTBOX_FIRST_RETRY_SECONDS": "1",
-        **extra,
-    }
+# Steady traffic from one address, and retries soon enough to see within a test.
+BUSY = {"CONTACT_RATE_LIMIT": "10000 per hour", "OUTBOX_FIRST_RETRY_SECONDS": "1"}
 
 
 def worker_pids(host: Gunicorn) -> set[int]:
@@ -94,7 +83,7 @@ def test_postgresql_restarted_three_times_under_a_trickle_loses_and_repeats_noth
     with SMTPServer() as relay:
         relay.handler.delay = 0.05
         # A claim whose commit was cut by the stop is only known again when its lease ends.
-        env = site_env(url, relay, OUTBOX_LEASE_SECONDS="15")
+        env = site_env(url, relay, **BUSY, OUTBOX_LEASE_SECONDS="15")
         site = Gunicorn(env, workers=2, log_path=tmp_path / "site.log")
         with site:
             workers = worker_pids(site)
@@ -120,7 +109,7 @@ def test_gunicorn_reloaded_or_stopped_under_traffic_fails_no_request_and_loses_n
     url = f"sqlite:///{tmp_path / 'site.db'}"
     with SMTPServer() as relay:
         relay.handler.delay = 0.1  # senders are often mid-batch when the signal comes
-        env = site_env(url, relay)
+        env = site_env(url, relay, **BUSY)
         first = Gunicorn(env, workers=2, log_path=tmp_path / "first.log").start()
         second = None
         try:
@@ -160,6 +149,7 @@ def test_a_rolling_restart_of_two_hosts_behind_nginx_shows_clients_no_error(
         env = site_env(
             url,
             relay,
+            **BUSY,
             SITE_URL=nginx.url,
             PROXY_FIX_X_FOR="1",
             PROXY_FIX_X_PROTO="1",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
 
 from flask import Flask
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -47,32 +47,35 @@ class OutboxCollector(Collector):
                 db.session.remove()
         up.add_metric([], 1)
         yield up
-        inquiries = GaugeMetricFamily(
-            "glissando_outbox_inquiries", "Inquiries in the outbox by state.", labels=["state"]
-        )
-        for state, count in counts.items():
-            inquiries.add_metric([state], count)
-        yield inquiries
+        yield _by_state("glissando_outbox_inquiries", "Inquiries in the outbox by state.", counts)
         yield GaugeMetricFamily(
             "glissando_outbox_oldest_pending_age_seconds",
             "Age of the oldest inquiry not yet delivered (0 when none).",
-            value=0 if oldest is None else max((now - oldest).total_seconds(), 0),
+            value=_age(now, oldest),
         )
         yield GaugeMetricFamily(
             "glissando_outbox_last_delivery_timestamp_seconds",
             "Unix time of the newest successful delivery (0 when none is kept).",
             value=0 if last is None else last.replace(tzinfo=UTC).timestamp(),
         )
-        webhooks = GaugeMetricFamily(
+        yield _by_state(
             "glissando_webhook_deliveries",
             "Webhook deliveries (WEBHOOK_URL) by state; all 0 when no webhook is set.",
-            labels=["state"],
+            webhook_counts,
         )
-        for state, count in webhook_counts.items():
-            webhooks.add_metric([state], count)
-        yield webhooks
         yield GaugeMetricFamily(
             "glissando_webhook_oldest_pending_age_seconds",
             "Age of the oldest inquiry whose webhook is not yet delivered (0 when none).",
-            value=0 if webhook_oldest is None else max((now - webhook_oldest).total_seconds(), 0),
+            value=_age(now, webhook_oldest),
         )
+
+
+def _by_state(name: str, documentation: str, counts: dict[str, int]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, documentation, labels=["state"])
+    for state, count in counts.items():
+        family.add_metric([state], count)
+    return family
+
+
+def _age(now: datetime, oldest: datetime | None) -> float:
+    return 0 if oldest is None else max((now - oldest).total_seconds(), 0)

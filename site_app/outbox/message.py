@@ -47,9 +47,7 @@ class InquiryMessage(Message):  # type: ignore[misc]
 
 def reply_address(email: str, smtputf8: bool) -> str | None:
     """The visitor's address as this relay can carry it in a header, or None if it cannot."""
-    if email.isascii():
-        return email
-    if smtputf8:
+    if email.isascii() or smtputf8:
         return email
     try:
         # An internationalised domain has an ASCII form (IDNA); a non-ASCII local part has none.
