@@ -5,7 +5,7 @@
 #
 # `make image` downloads the pinned wheels into .build/wheels on the host first, so the
 # build itself reads no network (it runs with --network none). Configuration comes from
-# the environment at run time; the README's "Containers" section lists it.
+# the environment at run time; docs/operating.md's "Containers" section says how.
 ARG BASE=python:3.11-slim
 
 FROM ${BASE} AS build

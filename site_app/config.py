@@ -80,7 +80,7 @@ def _webhook_format(value: str) -> str:
     return value
 
 
-# name: (default, parser). The README's settings table mirrors this one.
+# name: (default, parser). docs/settings.md's table mirrors this one (tests/test_docs.py).
 SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "APP_ENV": ("development", str),
     "SECRET_KEY": ("", str),
