@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 import pytest
+from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo
 
 from site_app import create_app
@@ -24,7 +25,7 @@ def cli() -> Iterator[tuple[click.Group, click.Context]]:
     """The `flask` command tree as `flask --app wsgi` builds it (Flask-Migrate's `db`
     included: it is registered only inside a click context)."""
 
-    def make() -> object:
+    def make() -> Flask:
         return create_app({"APP_ENV": "testing", "DATABASE_URL": "sqlite://"})
 
     group = FlaskGroup(create_app=make)
