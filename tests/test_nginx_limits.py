@@ -1,5 +1,5 @@
-"""Floods meet nginx, not the app: each nginx file in front of make run's two sync workers.
-The files are used as written, but for addresses, ports and the cache.
+"""Floods and slow clients meet nginx, not the app: each nginx file in front of make run's
+two sync workers. The files are used as written, but for addresses, ports and the cache.
 
 Clients come from their own loopback addresses (127.0.0.0/8 is all local on Linux), so
 nginx sees each as its own client, as on the internet.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import resource
+import statistics
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from tests.conftest import wait_for
 from tests.http import send_inquiry, visitor_from
 from tests.nginx import ComposeNginx, Nginx
 from tests.servers import Gunicorn
+from tests.slowclients import Tricklers
 from tests.smtp import SMTPServer
 from tests.wire import text_of
 
@@ -143,6 +145,37 @@ def test_the_assistant_and_signed_links_are_limited_per_address(
     assert statuses.count(429) >= min(sent - allowed, burst), statuses
     assert set(statuses) == {404, 429}  # the app's answer, or nginx's refusal
     assert front.visitor("127.0.0.23").get(front.url + path, timeout=30).status_code == 404
+
+
+def timings(session: requests.Session, url: str, count: int = 20) -> list[float]:
+    spent = []
+    for _ in range(count):
+        start = time.perf_counter()
+        answer = session.get(url, timeout=30)
+        spent.append(time.perf_counter() - start)
+        assert answer.status_code == 200, answer.text[:300]
+    return spent
+
+
+def test_slow_clients_hold_no_worker(front: Front) -> None:
+    reader = front.visitor("127.0.0.30")
+    gets, posts = front.app_saw("GET", "/contact"), front.app_saw("POST", "/contact")
+    idle = statistics.median(timings(reader, front.url + "/contact"))
+    port = front.nginx.https_port if front.url.startswith("https") else front.nginx.http_port
+    cafile = front.verify if isinstance(front.verify, str) else None
+    words = f"Sent past slow clients {uuid.uuid4().hex}"
+    with Tricklers("127.0.0.1", port, SLOW_HEADERS, SLOW_BODIES, cafile) as slow:
+        busy = statistics.median(timings(reader, front.url + "/contact"))
+        sent = send_inquiry(front.url, front.visitor("127.0.0.31"), message=words)
+        answered = list(slow.answered)
+        assert slow.failures == [] and slow.connected == SLOW_HEADERS + SLOW_BODIES
+    assert answered == [], "every slow client was still waiting, its request unfinished"
+    assert sent == 303
+    assert busy < idle + 1.0, f"p50 {busy * 1000:.0f} ms while slow, {idle * 1000:.0f} ms idle"
+    # Nothing unfinished reached the app: only the reader's 2 x 20 pages, and the inquiry.
+    front.app_comes_to("GET", "/contact", gets + 41)
+    front.app_comes_to("POST", "/contact", posts + 1)
+    wait_for(lambda: front.arrived(words), timeout=30, what="the inquiry at the relay")
 
 
 def test_both_files_carry_the_same_page_with_the_guides_phone_and_email() -> None:
