@@ -8,7 +8,8 @@ ENGINE  ?= $(if $(shell command -v podman),podman,docker)
 BASE    ?= python:3.11-slim
 IMAGE   ?= glissando-site:latest
 
-# `make lock UPGRADE="flask werkzeug"` moves just those packages to their newest release.
+# `make lock UPGRADE="flask werkzeug"` moves just those packages to their newest allowed
+# release; `make lock UPGRADE=all` moves every package.
 UPGRADE ?=
 
 .PHONY: run test lint fmt bench audit tools image lock clean
@@ -63,12 +64,14 @@ image: | $(BIN)/python
 		$(if $(filter podman,$(notdir $(ENGINE))),--format docker --layers=false) .
 
 # requirements*.txt from the short requirements*.in (pip-tools, itself from the dev lock):
-# existing pins are kept unless UPGRADE names them; the dev lock is the runtime lock (-c)
-# plus the test tools, so each target installs exactly one file. Index and find-links
-# options stay out of the files: they describe this machine, not the project.
-LOCK := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
-	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
-	$(foreach p,$(UPGRADE),--upgrade-package $(p))
+# existing pins are kept unless UPGRADE names them (UPGRADE=all: every package); the dev
+# lock is the runtime lock (-c) plus the test tools, so each target installs exactly one
+# file. Resolved against the index alone: this machine's pip.conf, wheel folders and extra
+# indexes take no part, so no file that only exists here gets into a lock CI must install.
+LOCK := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	$(if $(filter all,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p)))
 
 lock: $(VENV)/.dev
 	$(LOCK) --output-file requirements.txt requirements.in

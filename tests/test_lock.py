@@ -134,10 +134,28 @@ def test_make_installs_and_downloads_only_in_hash_checking_mode() -> None:
     assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("make test")
 
 
-def test_make_lock_writes_both_locks_with_hashes() -> None:
+def test_make_lock_writes_both_locks_with_hashes_from_the_index_alone() -> None:
     lines = [line for line in commands("lock") if "pip-compile" in line]
     assert [line.split()[-1] for line in lines] == ["requirements.in", "requirements-dev.in"]
-    assert all("--generate-hashes" in line for line in lines)
+    for line in lines:
+        assert "--generate-hashes" in line and "--upgrade" not in line
+        assert "PIP_CONFIG_FILE=/dev/null" in line and "-u PIP_FIND_LINKS" in line
+
+
+@pytest.mark.parametrize(
+    ("upgrade", "flags"),
+    [
+        ("flask", ["--upgrade-package flask"]),
+        ("flask werkzeug", ["--upgrade-package flask", "--upgrade-package werkzeug"]),
+        ("all", ["--upgrade "]),
+    ],
+)
+def test_make_lock_upgrades_only_what_it_is_told(upgrade: str, flags: list[str]) -> None:
+    lines = [line for line in commands("lock", f"UPGRADE={upgrade}") if "pip-compile" in line]
+    assert len(lines) == 2
+    for line in lines:
+        assert all(flag in line for flag in flags), line
+        assert line.count("--upgrade") == len(flags)
 
 
 def test_the_image_installs_the_lock_in_hash_checking_mode() -> None:
