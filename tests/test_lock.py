@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -111,6 +112,21 @@ def test_a_package_without_a_hash_fails_the_install(wheelhouse: Path, tmp_path: 
     assert refused.returncode != 0
     assert "Hashes are required in --require-hashes mode" in refused.stderr
     assert "flask==" in refused.stderr
+
+
+def test_make_runs_install_refuses_a_changed_file(wheelhouse: Path, tmp_path: Path) -> None:
+    """`make run`'s own install (.venv/.runtime), offline from the wheelhouse."""
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    tamper(tmp_path, lambda block: re.sub("[0-9a-f]{64}", "0" * 64, block))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env |= {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse)}
+    made = subprocess.run(
+        ["make", "--no-print-directory", ".venv/.runtime", "PY=python3"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert made.returncode != 0
+    assert "THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE" in made.stderr
+    assert not (tmp_path / ".venv" / ".runtime").exists()
 
 
 def commands(*targets: str) -> list[str]:
