@@ -3,20 +3,21 @@
 #   make image                       # glissando-site:latest on python:3.11-slim
 #   make image BASE=my/python:3.11   # any Debian-like base whose python3 has venv
 #
-# `make image` downloads the pinned wheels into .build/wheels on the host first, so the
-# build itself reads no network (it runs with --network none). Configuration comes from
-# the environment at run time; docs/operating.md's "Containers" section says how.
+# `make image` downloads the locked wheels, hash-checked, into .build/wheels on the host
+# first, so the build itself reads no network (it runs with --network none). Configuration
+# comes from the environment at run time; docs/operating.md's "Containers" section says how.
 ARG BASE=python:3.11-slim
 
 FROM ${BASE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 COPY requirements.txt /tmp/requirements.txt
 COPY .build/wheels/ /tmp/wheels/
-# Exactly the pinned set (--no-deps), then pip check proves it is complete. pip and
-# setuptools are only needed here: the venv leaves without them.
+# Exactly the locked set (--no-deps), each wheel checked against its hash in the lock
+# (--require-hashes), then pip check proves the set complete. pip and setuptools are only
+# needed here: the venv leaves without them.
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install --quiet --no-index --no-deps --only-binary=:all: \
-        --find-links=/tmp/wheels -r /tmp/requirements.txt \
+        --require-hashes --find-links=/tmp/wheels -r /tmp/requirements.txt \
  && /opt/venv/bin/pip check \
  && /opt/venv/bin/pip uninstall --quiet --yes pip setuptools
 WORKDIR /app

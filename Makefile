@@ -8,18 +8,24 @@ ENGINE  ?= $(if $(shell command -v podman),podman,docker)
 BASE    ?= python:3.11-slim
 IMAGE   ?= glissando-site:latest
 
-.PHONY: run test lint fmt bench audit tools image clean
+# `make lock UPGRADE="flask werkzeug"` moves just those packages to their newest allowed
+# release; `make lock UPGRADE=all` moves every package.
+UPGRADE ?=
 
+.PHONY: run test lint fmt bench audit tools image lock clean
+
+# Every install reads one lock file in pip's hash-checking mode: a file on the index that
+# differs from the one locked fails with pip's own error. No unhashed `pip install --upgrade
+# pip` either: the dev lock carries pip itself.
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
 run: $(VENV)/.runtime
@@ -52,9 +58,24 @@ audit: $(VENV)/.dev
 # layers (on vfs storage each one is a full copy of the file system).
 image: | $(BIN)/python
 	rm -rf .build/wheels
-	$(BIN)/pip download --quiet --no-deps --only-binary=:all: -d .build/wheels -r requirements.txt
+	$(BIN)/pip download --quiet --require-hashes --no-deps --only-binary=:all: \
+		-d .build/wheels -r requirements.txt
 	$(ENGINE) build --network none --build-arg BASE=$(BASE) -t $(IMAGE) \
 		$(if $(filter podman,$(notdir $(ENGINE))),--format docker --layers=false) .
+
+# requirements*.txt from the short requirements*.in (pip-tools, itself from the dev lock):
+# existing pins are kept unless UPGRADE names them (UPGRADE=all: every package); the dev
+# lock is the runtime lock (-c) plus the test tools, so each target installs exactly one
+# file. Resolved against the index alone: this machine's pip.conf, wheel folders and extra
+# indexes take no part, so no file that only exists here gets into a lock CI must install.
+LOCK := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+	$(if $(filter all,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p)))
+
+lock: $(VENV)/.dev
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) instance/static .build .pytest_cache .mypy_cache .ruff_cache test-artifacts

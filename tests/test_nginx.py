@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 import requests
 from flask import Flask
-from requests.adapters import HTTPAdapter
 from sqlalchemy import create_engine, text
 
 from site_app.contact.ratelimit import client_hash
 from site_app.devmail import free_port
 from tests.conftest import GOOD, form_tokens, wait_for
+from tests.http import visitor_from
 from tests.nginx import Nginx
 from tests.pg import PostgresCluster
 from tests.servers import Gunicorn
@@ -87,24 +87,8 @@ def site(postgres: PostgresCluster, tmp_path_factory: pytest.TempPathFactory) ->
                 host.stop()
 
 
-class FromAddress(HTTPAdapter):
-    """Connect from a given loopback address: nginx sees a different client."""
-
-    def __init__(self, address: str) -> None:
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
 def visitor(site: Site, address: str = "127.0.0.1") -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise win over verify
-    session.verify = str(site.nginx.cert)
-    session.mount("https://", FromAddress(address))
-    return session
+    return visitor_from(address, str(site.nginx.cert))
 
 
 def send_form(
@@ -201,8 +185,10 @@ def test_the_contact_round_trip_through_nginx(site: Site) -> None:
 
 def test_the_rate_limit_sees_each_real_client_through_nginx(site: Site) -> None:
     first, second = visitor(site, "127.0.0.3"), visitor(site, "127.0.0.4")
-    statuses = [send_form(first, site).status_code for _ in range(6)]
-    assert statuses == [303] * 5 + [429]
+    answers = [send_form(first, site) for _ in range(6)]
+    assert [answer.status_code for answer in answers] == [303] * 5 + [429]
+    # The app's own page, which keeps the message: nginx's limit is far above the app's.
+    assert "Too many messages for now" in answers[-1].text
     # A client cannot choose its address: nginx appends the one it saw.
     spoofed = send_form(first, site, headers={"X-Forwarded-For": "198.51.100.7"})
     assert spoofed.status_code == 429
