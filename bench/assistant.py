@@ -29,14 +29,17 @@ ROUNDS, PER_ROUND = 5, 200
 
 
 def run_quality() -> None:
-    header(f"answers on tests/data/assistant_questions.toml (goals >= {GOALS[0]}, >= {GOALS[1]})")
+    header(
+        "answers on tests/data/assistant_questions.toml: right section first, right section "
+        f"among answers and suggestions, hand-off (goals {GOALS[0]}, {GOALS[1]}, {GOALS[2]})"
+    )
     index = GuideIndex(load_guide())
     for part, questions in load_questions().items():
-        right, handed = score(index, questions)
+        right, among, handed = score(index, questions)
         n = sum(q["expect"] != HANDOFF for q in questions)
         note = "never tuned on" if part in NEVER_TUNED else "tuned on"
         print(
-            f"  {part:<15} right section first {right:.2f} of {n:>2}, "
+            f"  {part:<19} first {right:.2f}, among {among:.2f} of {n:>2}; "
             f"hand-off {handed:.2f} of {len(questions) - n:>2}  ({note})"
         )
     for question, expected, got in misses(index, load_questions()["heldout"]):

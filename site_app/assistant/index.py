@@ -15,6 +15,7 @@ never uses ("How do I cook pasta?"), or that the sales row covers best
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from site_app.assistant.meaning import Meanings, shared_embeddings
 from site_app.assistant.words import Vocabulary, content_words
 from site_app.guide.content import Guide
 
@@ -32,6 +34,7 @@ _MARK_OPEN, _MARK_CLOSE = "\x01", "\x02"
 _COLUMN_WEIGHTS = (4.0, 1.0, 2.0)  # title, text, asks
 _STEMMER = "'porter unicode61 remove_diacritics 2'"
 _SELECT, _WHERE = "SELECT", "FROM passages WHERE passages MATCH ?"
+_PHRASE_END = re.compile(r"(?<=[.?!;:])\s+")
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,12 @@ class GuideIndex:
         self._known = Vocabulary(
             t for p in self.passages for t in (p.title, p.indexed or p.text, p.asks)
         )
+        self.meanings = Meanings(shared_embeddings(), [_phrasings(p) for p in self.passages])
+
+    def plain(self, row: int) -> Hit:
+        """A passage found by meaning alone: no word of the question to mark in it."""
+        passage = self.passages[row]
+        return Hit(passage, frozenset(), 0.0, 0.0, Markup(escape(passage.text)))
 
     def terms(self, word: str) -> list[str]:
         """What ``word`` is looked up as: itself, the guide's words related to it, or
@@ -165,6 +174,11 @@ class GuideIndex:
             for row, text in marked
         ]
         return sorted(hits, key=lambda h: (-h.coverage, h.score))
+
+
+def _phrasings(passage: Passage) -> list[str]:
+    texts = [passage.title, passage.indexed or passage.text, passage.asks]
+    return [p for text in texts for p in _PHRASE_END.split(text) if p.strip()]
 
 
 def _term(word: str) -> str:
