@@ -19,7 +19,9 @@ MAX_ANSWERS = 2
 MAX_SUGGESTIONS = 2
 RANK_OFFSET = 60  # reciprocal rank fusion's k: weight / (k + rank) from each ranking
 WORDS_WEIGHT, MEANING_WEIGHT = 1.0, 1.0
+CLEAR_LEAD = 0.25  # coverage by which the words' best passage leads the next, to decide alone
 MIN_MEANING = 0.3  # similarity that answers a question whose words the guide lacks
+MIN_MEANING_ALONE = 0.4  # the same, when no word of the question is the guide's
 MIN_REST = 0.2  # similarity the words a passage lacks must have to it, for that
 MIN_CLOSE = 0.3  # similarity, or any shared word, that makes a section worth suggesting
 _NOT_SUGGESTED = (HANDOFF, "contact")  # "Ask our team" already stands beside suggestions
@@ -47,20 +49,28 @@ def too_long(question: str) -> bool:
     return len(question) > MAX_LENGTH
 
 
-def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[float]]:
-    """Every passage either ranking finds, best first by fused rank, and each row's
-    similarity by meaning (by row number)."""
+def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list[float]]:
+    """Every passage either ranking finds, best first; the ranking by words alone; and
+    each row's similarity by meaning (by row number).
+
+    Fused by rank, except where the words decide clearly: a passage with most of the
+    question's words and a lead of CLEAR_LEAD over the next comes first ("Are
+    foundation models biased?" is about bias, though "foundation models" is section 1).
+    """
     by_words = index.search(question)
     meaning = index.meanings.similarities(question)
     by_meaning = sorted(range(len(meaning)), key=lambda row: -meaning[row])
-    rows = [index.passages.index(hit.passage) for hit in by_words]
+    rows = [_row(index, hit) for hit in by_words]
     fused: dict[int, float] = {}
     for ranking, weight in ((rows, WORDS_WEIGHT), (by_meaning, MEANING_WEIGHT)):
         for rank, row in enumerate(ranking):
             fused[row] = fused.get(row, 0.0) + weight / (RANK_OFFSET + rank + 1)
+    coverage = [h.coverage for h in by_words] + [0.0, 0.0]
+    if coverage[0] >= MIN_COVERAGE and coverage[0] - coverage[1] >= CLEAR_LEAD:
+        fused[rows[0]] = float("inf")
     found = dict(zip(rows, by_words, strict=True))
     order = sorted(fused, key=lambda row: -fused[row])
-    return [found.get(row) or index.plain(row) for row in order], meaning
+    return [found.get(row) or index.plain(row) for row in order], by_words, meaning
 
 
 def answer(index: GuideIndex, question: str) -> Answer:
@@ -71,13 +81,14 @@ def answer(index: GuideIndex, question: str) -> Answer:
     gives. A second passage is given only for words of the question the first does not
     contain: "Are they biased, and what comes next?" gets both sections.
     """
-    hits, meaning = ranked(index, question)
+    hits, by_words, meaning = ranked(index, question)
     kind = asked_for(question)
     if not content_words(question):  # "hi there": no word that can carry a topic
         return Answer(question, ())
     best = hits[0]
     close = best.coverage >= MIN_COVERAGE or _close_in_meaning(index, question, best, meaning)
-    if kind or not close or best.passage.key == HANDOFF:
+    sales = by_words and by_words[0].passage.key == HANDOFF  # the sales row, by words
+    if kind or not close or sales:
         return Answer(question, (), _suggestions(index, hits, meaning), kind)
     kept, covered = [best], best.words
     for hit in hits[1:]:
@@ -91,7 +102,7 @@ def _close_in_meaning(index: GuideIndex, question: str, best: Hit, meaning: list
     """Close by meaning, and so are the words the passage lacks: "foundation models for
     baking sourdough bread" is close to section 1 for two words, but its others are not."""
     row = _row(index, best)
-    if meaning[row] < MIN_MEANING:
+    if meaning[row] < (MIN_MEANING if best.words else MIN_MEANING_ALONE):
         return False
     rest = [w for w in content_words(question) if w not in best.words]
     return not best.words or index.meanings.similarities(" ".join(rest))[row] >= MIN_REST

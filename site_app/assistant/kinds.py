@@ -18,7 +18,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"designed|released|wrote|owns|trained|came up|is the|was the|are the|runs|leads)\b",
         r"\b(which|what) (company|companies|firm|lab|team|university|organi[sz]ation|"
         r"person|people|researchers?|scientists?)\b",
-        r"\b(ceo|founder|inventor|author)s? of\b",
+        r"\b(ceo|founder|inventor|author)s?\b",
     ),
     "dates": (
         r"\b(what|which) year\b",

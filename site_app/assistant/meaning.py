@@ -6,8 +6,8 @@ vector is the mean of its tokens' rows, as WordLlama computes it. We read the tw
 ourselves rather than through the package: its loader looks for the tokenizer in
 ``tokenizer/`` where the wheel has ``tokenizers/``, and numpy plus the ``tokenizers``
 library would add some 45 MB to every worker against an 80 MB ceiling. Here the weights
-are memory-mapped (a page is read when a token needs it, and the page cache shares it
-between workers) and the tokenizer is a greedy longest match over the vocabulary, which
+are read a row at a time when a token needs it (the page cache shares them between
+workers) and the tokenizer is a greedy longest match over the vocabulary, which
 agrees with Llama's BPE on whole words and comes close on the rest.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-import mmap
+import os
 import struct
 from functools import lru_cache
 from pathlib import Path
@@ -37,19 +37,29 @@ def package_folder() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
+def _vocabulary(path: Path) -> dict[str, int]:
+    """The tokenizer file's vocabulary alone: decoding the whole file, with its 61,000
+    merges (which the BPE below does without), would leave megabytes of freed heap in
+    every worker."""
+    data = path.read_bytes()
+    start = data.index(b"{", data.index(b'"vocab"', data.index(b'"model"')))
+    text = data[start : data.index(b'"merges"', start)].decode("utf-8")
+    vocab: dict[str, int] = json.JSONDecoder().raw_decode(text)[0]
+    return vocab
+
+
 class Embeddings:
     def __init__(self, folder: Path | None = None) -> None:
         folder = folder or package_folder()
-        with (folder / _TOKENIZER).open(encoding="utf-8") as f:
-            vocab: dict[str, int] = json.load(f)["model"]["vocab"]
-        self._vocab = vocab
-        self._longest = max(map(len, vocab))
-        with (folder / _WEIGHTS).open("rb") as f:
-            self._weights = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        size = int.from_bytes(self._weights[:8], "little")
-        header = json.loads(self._weights[8 : 8 + size])["embedding.weight"]
+        self._vocab = _vocabulary(folder / _TOKENIZER)
+        # Rows are read with pread, not mapped: a mapping's pages (and the kernel's
+        # read-ahead around each) would count in every worker's RSS; the page cache
+        # holds them once for all workers instead.
+        self._weights = os.open(folder / _WEIGHTS, os.O_RDONLY)
+        size = int.from_bytes(os.pread(self._weights, 8, 0), "little")
+        header = json.loads(os.pread(self._weights, size, 8))["embedding.weight"]
         rows, self.dimensions = header["shape"]
-        if header["dtype"] != "F16" or rows != len(vocab):
+        if header["dtype"] != "F16" or rows != len(self._vocab):
             raise RuntimeError(f"unexpected WordLlama weights: {header}")
         self._start = 8 + size + header["data_offsets"][0]
         self._row = struct.Struct(f"<{self.dimensions}e")
@@ -82,7 +92,8 @@ class Embeddings:
         for word in text.split():
             for piece in range(0, len(word), _MAX_WORD):
                 for token in self.tokens(_SPACE + word[piece : piece + _MAX_WORD]):
-                    row = self._row.unpack_from(self._weights, self._start + token * self._row.size)
+                    at = self._start + token * self._row.size
+                    row = self._row.unpack(os.pread(self._weights, self._row.size, at))
                     total = [a + b for a, b in zip(total, row, strict=True)]
         norm = math.sqrt(sum(x * x for x in total))
         return tuple(x / norm for x in total) if norm else tuple(total)
