@@ -65,6 +65,45 @@ def run_quality() -> None:
     print(f"  one answer in-process: {(time.perf_counter() - started):.3f} ms (mean of 1,000)")
 
 
+# What each part adds: the engine with parts switched off, through answer.py's settings.
+VARIANTS: dict[str, dict[str, object]] = {
+    "words only (FTS5)": {"MEANING_WEIGHT": 0.0, "MIN_MEANING": 2.0, "MIN_MEANING_ALONE": 2.0},
+    "words + meaning, fused": {},
+}
+
+
+def run_parts() -> None:
+    header("what each part adds: first / among / hand-off, with and without the answer-type check")
+    module = sys.modules["site_app.assistant.answer"]
+    index = GuideIndex(load_guide())
+    parts = load_questions()
+    older = [q for name, qs in parts.items() if "meaning" not in name for q in qs]
+    sets = {"older parts": older, "ninth (tuned)": parts["ninth_meaning"]}
+    sets["tenth (blind)"] = parts["tenth_meaning_blind"]
+    saved = {name: getattr(module, name) for name in ("asked_for", *_SETTINGS)}
+    try:
+        for variant, settings in VARIANTS.items():
+            for kinds in (False, True):
+                for name, value in saved.items():
+                    setattr(module, name, value)
+                for name, value in settings.items():
+                    setattr(module, name, value)
+                if not kinds:
+                    module.asked_for = lambda question: None
+                figures = "  ".join(
+                    "{}: {:.2f}/{:.2f}/{:.2f}".format(name, *score(index, qs))
+                    for name, qs in sets.items()
+                )
+                label = f"{variant}{' + answer type' if kinds else ''}"
+                print(f"  {label:<40} {figures}")
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
+_SETTINGS = ("MEANING_WEIGHT", "MIN_MEANING", "MIN_MEANING_ALONE")
+
+
 def _get(address: tuple[str, int], host: str, path: str) -> float:
     request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
     started = time.perf_counter()
@@ -153,7 +192,7 @@ from site_app.guide.content import load_guide
 before = rss()
 from site_app.assistant.index import GuideIndex
 index = GuideIndex(load_guide())
-print(f"{rss() - before:+.1f} MB of VmRSS for sqlite3, FTS5 and the index")
+print(f"{rss() - before:+.1f} MB of VmRSS for sqlite3, FTS5, WordLlama's vocabulary and the index")
 """
 
 
@@ -164,6 +203,7 @@ def _engine_cost() -> str:
 
 def run() -> None:
     run_quality()
+    run_parts()
     run_latency()
     run_memory()
     run_critical_path()

@@ -21,8 +21,8 @@ RANK_OFFSET = 60  # reciprocal rank fusion's k: weight / (k + rank) from each ra
 WORDS_WEIGHT, MEANING_WEIGHT = 1.0, 1.0
 CLEAR_LEAD = 0.25  # coverage by which the words' best passage leads the next, to decide alone
 MIN_MEANING = 0.3  # similarity that answers a question whose words the guide lacks
-MIN_MEANING_ALONE = 0.4  # the same, when no word of the question is the guide's
-MIN_REST = 0.2  # similarity the words a passage lacks must have to it, for that
+MIN_MEANING_ALONE = 0.7  # the same, when no word of the question is the guide's
+MIN_REST = 0.3  # similarity the words a passage lacks must have to it, for that
 MIN_CLOSE = 0.3  # similarity, or any shared word, that makes a section worth suggesting
 _NOT_SUGGESTED = (HANDOFF, "contact")  # "Ask our team" already stands beside suggestions
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -32,7 +32,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class Answer:
     question: str
     hits: tuple[Hit, ...]  # best first; empty when the guide has no good answer
-    suggestions: tuple[Passage, ...] = ()  # the closest sections, when handed off
+    # The closest sections when handed off, or when others match as many words as the first
+    suggestions: tuple[Passage, ...] = ()
     asks_for: str | None = None  # a kind of answer the guide never holds ("dates")
 
     @property
@@ -50,15 +51,18 @@ def too_long(question: str) -> bool:
 
 
 def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list[float]]:
-    """Every passage either ranking finds, best first; the ranking by words alone; and
+    """Every passage either ranking finds, best first; FTS5's ranking alone; and
     each row's similarity by meaning (by row number).
 
     Fused by rank, except where the words decide clearly: a passage with most of the
     question's words and a lead of CLEAR_LEAD over the next comes first ("Are
     foundation models biased?" is about bias, though "foundation models" is section 1).
     """
-    by_words = index.search(question)
     meaning = index.meanings.similarities(question)
+    # Ties in coverage are broken by meaning, not by BM25, which says little over nine
+    # short rows: "What can foundation models do?" has both words in five passages.
+    by_bm25 = index.search(question)
+    by_words = sorted(by_bm25, key=lambda h: (-h.coverage, -meaning[_row(index, h)]))
     by_meaning = sorted(range(len(meaning)), key=lambda row: -meaning[row])
     rows = [_row(index, hit) for hit in by_words]
     fused: dict[int, float] = {}
@@ -70,7 +74,7 @@ def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list
         fused[rows[0]] = float("inf")
     found = dict(zip(rows, by_words, strict=True))
     order = sorted(fused, key=lambda row: -fused[row])
-    return [found.get(row) or index.plain(row) for row in order], by_words, meaning
+    return [found.get(row) or index.plain(row) for row in order], by_bm25, meaning
 
 
 def answer(index: GuideIndex, question: str) -> Answer:
@@ -95,7 +99,9 @@ def answer(index: GuideIndex, question: str) -> Answer:
         if len(kept) < MAX_ANSWERS and hit.passage.key != HANDOFF and hit.words - covered:
             kept.append(hit)
             covered |= hit.words
-    return Answer(question, tuple(kept))
+    # Unsure between passages that match as many words: the others are suggested.
+    rivals = [h for h in hits[1:] if h not in kept and h.coverage >= best.coverage]
+    return Answer(question, tuple(kept), _suggestions(index, rivals, meaning))
 
 
 def _close_in_meaning(index: GuideIndex, question: str, best: Hit, meaning: list[float]) -> bool:
@@ -105,7 +111,7 @@ def _close_in_meaning(index: GuideIndex, question: str, best: Hit, meaning: list
     if meaning[row] < (MIN_MEANING if best.words else MIN_MEANING_ALONE):
         return False
     rest = [w for w in content_words(question) if w not in best.words]
-    return not best.words or index.meanings.similarities(" ".join(rest))[row] >= MIN_REST
+    return not best.words or index.meanings.similarities(" ".join(rest), [row])[row] >= MIN_REST
 
 
 def _row(index: GuideIndex, hit: Hit) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import operator
 import os
 import struct
 from functools import lru_cache
@@ -23,6 +24,7 @@ from pathlib import Path
 
 _WEIGHTS = Path("weights", "l2_supercat_256.safetensors")
 _TOKENIZER = Path("tokenizers", "l2_supercat_tokenizer_config.json")
+DIMENSIONS = 128  # of 256: WordLlama is trained so that a vector's first ones stand alone
 _SPACE = "\u2581"  # SentencePiece's word boundary
 _MAX_WORD = 40  # characters: longer "words" are split into pieces of at most this many
 
@@ -58,11 +60,12 @@ class Embeddings:
         self._weights = os.open(folder / _WEIGHTS, os.O_RDONLY)
         size = int.from_bytes(os.pread(self._weights, 8, 0), "little")
         header = json.loads(os.pread(self._weights, size, 8))["embedding.weight"]
-        rows, self.dimensions = header["shape"]
+        rows, self._stored = header["shape"]
+        self.dimensions = min(DIMENSIONS, self._stored)
         if header["dtype"] != "F16" or rows != len(self._vocab):
             raise RuntimeError(f"unexpected WordLlama weights: {header}")
         self._start = 8 + size + header["data_offsets"][0]
-        self._row = struct.Struct(f"<{self.dimensions}e")
+        self._row = struct.Struct(f"<{self.dimensions}e")  # a row's first dimensions
         self.tokens = lru_cache(maxsize=4096)(self._tokens)
 
     def _tokens(self, word: str) -> tuple[int, ...]:
@@ -92,9 +95,9 @@ class Embeddings:
         for word in text.split():
             for piece in range(0, len(word), _MAX_WORD):
                 for token in self.tokens(_SPACE + word[piece : piece + _MAX_WORD]):
-                    at = self._start + token * self._row.size
+                    at = self._start + token * self._stored * 2
                     row = self._row.unpack(os.pread(self._weights, self._row.size, at))
-                    total = [a + b for a, b in zip(total, row, strict=True)]
+                    total = list(map(operator.add, total, row))
         norm = math.sqrt(sum(x * x for x in total))
         return tuple(x / norm for x in total) if norm else tuple(total)
 
@@ -106,7 +109,7 @@ def shared_embeddings() -> Embeddings:
 
 
 def similarity(a: Vector, b: Vector) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=True))
+    return float(sum(map(operator.mul, a, b)))  # the cosine: both have unit length
 
 
 class Meanings:
@@ -119,8 +122,12 @@ class Meanings:
         self._embeddings = embeddings
         self._vectors = [[embeddings.vector(text) for text in texts] for texts in passages]
 
-    def similarities(self, question: str) -> list[float]:
+    def similarities(self, question: str, rows: list[int] | None = None) -> list[float]:
+        """The question's similarity to each passage (or to those in ``rows``, others 0)."""
         asked = self._embeddings.vector(question)
         return [
-            max((similarity(asked, v) for v in vectors), default=0.0) for vectors in self._vectors
+            max((similarity(asked, v) for v in vectors), default=0.0)
+            if rows is None or row in rows
+            else 0.0
+            for row, vectors in enumerate(self._vectors)
         ]
