@@ -14,7 +14,13 @@ QUESTIONS = Path(__file__).resolve().parent / "data" / "assistant_questions.toml
 GOALS = (0.85, 0.95, 0.85)
 HANDOFF = "handoff"
 # Parts written blind and never tuned on: only measured (`make bench`), never asserted.
-NEVER_TUNED = ("heldout", "sixth_heldout", "eighth_heldout", "tenth_meaning_blind")
+NEVER_TUNED = (
+    "heldout",
+    "sixth_heldout",
+    "eighth_heldout",
+    "tenth_meaning_blind",
+    "eleventh_meaning_blind",
+)
 
 
 def load_questions() -> dict[str, list[dict[str, str]]]:

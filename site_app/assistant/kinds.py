@@ -14,7 +14,7 @@ import re
 
 _KINDS: dict[str, tuple[str, ...]] = {
     "names of people or firms": (
-        r"\bwho (built|build|created|create|made|makes|invented|founded|coined|developed|"
+        r"\bwho (built|build|created|create|made|invented|founded|coined|developed|"
         r"designed|released|wrote|owns|trained|came up|is the|was the|are the|runs|leads)\b",
         r"\b(which|what) (company|companies|firm|lab|team|university|organi[sz]ation|"
         r"person|people|researchers?|scientists?)\b",
@@ -43,7 +43,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\bhow (do|can|should|would) (i|we|you) (install|set ?up|download|deploy|fine-?tune|"
         r"train|run|host|configure)\b",
         r"\bstep[- ]by[- ]step\b",
-        r"\b(the )?steps (to|for)\b",
+        r"\bsteps (to|for) (install|set|run|use|using|build|train|fine|deploy|get|download)",
         r"\binstall(ing|ation)?\b",
         r"\btutorial\b",
     ),
