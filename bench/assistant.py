@@ -78,8 +78,9 @@ def run_parts() -> None:
     index = GuideIndex(load_guide())
     parts = load_questions()
     older = [q for name, qs in parts.items() if "meaning" not in name for q in qs]
-    sets = {"older parts": older, "ninth (tuned)": parts["ninth_meaning"]}
-    sets["tenth (blind)"] = parts["tenth_meaning_blind"]
+    sets = {"older parts": older, "ninth+tenth (tuned)": [*parts["ninth_meaning"]]}
+    sets["ninth+tenth (tuned)"] += parts["tenth_meaning"]
+    sets["eleventh (never tuned)"] = parts["eleventh_meaning_blind"]
     saved = {name: getattr(module, name) for name in ("asked_for", *_SETTINGS)}
     try:
         for variant, settings in VARIANTS.items():

@@ -18,7 +18,6 @@ NEVER_TUNED = (
     "heldout",
     "sixth_heldout",
     "eighth_heldout",
-    "tenth_meaning_blind",
     "eleventh_meaning_blind",
 )
 

@@ -18,11 +18,11 @@ from site_app.assistant.words import content_words
 MAX_ANSWERS = 2
 MAX_SUGGESTIONS = 2
 RANK_OFFSET = 60  # reciprocal rank fusion's k: weight / (k + rank) from each ranking
-WORDS_WEIGHT, MEANING_WEIGHT = 1.0, 1.0
+WORDS_WEIGHT, MEANING_WEIGHT, CUE_WEIGHT = 1.0, 1.0, 1.0
 CLEAR_LEAD = 0.25  # coverage by which the words' best passage leads the next, to decide alone
 MIN_MEANING = 0.3  # similarity that answers a question whose words the guide lacks
 MIN_MEANING_ALONE = 0.7  # the same, when no word of the question is the guide's
-MIN_REST = 0.3  # similarity the words a passage lacks must have to it, for that
+MIN_REST = 0.2  # similarity the words a passage lacks must have to it, for that
 MIN_CLOSE = 0.3  # similarity, or any shared word, that makes a section worth suggesting
 _NOT_SUGGESTED = (HANDOFF, "contact")  # "Ask our team" already stands beside suggestions
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -66,7 +66,9 @@ def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list
     by_meaning = sorted(range(len(meaning)), key=lambda row: -meaning[row])
     rows = [_row(index, hit) for hit in by_words]
     fused: dict[int, float] = {}
-    for ranking, weight in ((rows, WORDS_WEIGHT), (by_meaning, MEANING_WEIGHT)):
+    cued = [row for row, p in enumerate(index.passages) if _cued(question, p.cues)]
+    rankings = ((rows, WORDS_WEIGHT), (by_meaning, MEANING_WEIGHT), (cued, CUE_WEIGHT))
+    for ranking, weight in rankings:
         for rank, row in enumerate(ranking):
             fused[row] = fused.get(row, 0.0) + weight / (RANK_OFFSET + rank + 1)
     coverage = [h.coverage for h in by_words] + [0.0, 0.0]
@@ -112,6 +114,10 @@ def _close_in_meaning(index: GuideIndex, question: str, best: Hit, meaning: list
         return False
     rest = [w for w in content_words(question) if w not in best.words]
     return not best.words or index.meanings.similarities(" ".join(rest), [row])[row] >= MIN_REST
+
+
+def _cued(question: str, cues: tuple[str, ...]) -> bool:
+    return any(re.search(rf"\b{re.escape(cue)}\b", question, re.IGNORECASE) for cue in cues)
 
 
 def _row(index: GuideIndex, hit: Hit) -> int:

@@ -45,6 +45,7 @@ class Passage:
     url: str
     asks: str
     indexed: str | None = None  # what is searched, when not the text itself
+    cues: tuple[str, ...] = ()  # words that point a question here by its form
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,14 @@ class Hit:
 
 def passages(guide: Guide) -> list[Passage]:
     rows = [
-        Passage(s.slug, s.title, "\n\n".join(s.paragraphs), f"/guide/{s.slug}", " ".join(s.asks))
+        Passage(
+            s.slug,
+            s.title,
+            "\n\n".join(s.paragraphs),
+            f"/guide/{s.slug}",
+            " ".join(s.asks),
+            cues=s.cues,
+        )
         for s in guide.sections
     ]
     rows.append(
