@@ -121,7 +121,7 @@ def _cued(question: str, cues: tuple[str, ...]) -> bool:
 
 
 def _row(index: GuideIndex, hit: Hit) -> int:
-    return index.passages.index(hit.passage)
+    return index.row(hit.passage)
 
 
 def _suggestions(index: GuideIndex, hits: list[Hit], meaning: list[float]) -> tuple[Passage, ...]:
