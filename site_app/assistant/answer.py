@@ -101,8 +101,14 @@ def answer(index: GuideIndex, question: str) -> Answer:
         if len(kept) < MAX_ANSWERS and hit.passage.key != HANDOFF and hit.words - covered:
             kept.append(hit)
             covered |= hit.words
-    # Unsure between passages that match as many words: the others are suggested.
-    rivals = [h for h in hits[1:] if h not in kept and h.coverage >= best.coverage]
+    # Unsure: passages that match as many words, or the one closest in meaning when that
+    # is not the answer (the two rankings disagree), are suggested beside it.
+    nearest = max(range(len(meaning)), key=meaning.__getitem__)
+    rivals = [
+        h
+        for h in hits[1:]
+        if h not in kept and (h.coverage >= best.coverage or _row(index, h) == nearest)
+    ]
     return Answer(question, tuple(kept), _suggestions(index, rivals, meaning))
 
 
