@@ -19,6 +19,7 @@ NEVER_TUNED = (
     "sixth_heldout",
     "eighth_heldout",
     "eleventh_meaning_blind",
+    "twelfth_meaning_blind",
 )
 
 
