@@ -24,7 +24,13 @@ from tests.servers import Gunicorn
 
 ANSWERED = "/ask?q=" + quote("What are the risks?")
 UNANSWERED = "/ask?q=" + quote("What are your prices?")
-TARGETS = {"GET /contact": "/contact", "/ask answered": ANSWERED, "/ask hand-off": UNANSWERED}
+LOOK_ALIKE = "/ask?q=" + quote("Who built CLIP?")
+TARGETS = {
+    "GET /contact": "/contact",
+    "/ask answered": ANSWERED,
+    "/ask hand-off": UNANSWERED,
+    "/ask look-alike": LOOK_ALIKE,
+}
 ROUNDS, PER_ROUND = 5, 200
 
 
@@ -78,9 +84,9 @@ def run_parts() -> None:
     index = GuideIndex(load_guide())
     parts = load_questions()
     older = [q for name, qs in parts.items() if "meaning" not in name for q in qs]
-    sets = {"older parts": older, "ninth+tenth (tuned)": [*parts["ninth_meaning"]]}
-    sets["ninth+tenth (tuned)"] += parts["tenth_meaning"]
-    sets["eleventh (never tuned)"] = parts["eleventh_meaning_blind"]
+    tuned = [q for name in ("ninth", "tenth", "eleventh") for q in parts[f"{name}_meaning"]]
+    sets = {"older parts": older, "9th-11th (tuned)": tuned}
+    sets["twelfth (never tuned)"] = parts["twelfth_meaning_blind"]
     saved = {name: getattr(module, name) for name in ("asked_for", *_SETTINGS)}
     try:
         for variant, settings in VARIANTS.items():
@@ -138,7 +144,7 @@ def run_latency() -> None:
     for name, values in samples.items():
         p50 = statistics.median(values)
         print(
-            f"  {name:<14} p50 {p50:6.2f} ms  p90 {percentile(values, 90):6.2f} ms  "
+            f"  {name:<15} p50 {p50:6.2f} ms  p90 {percentile(values, 90):6.2f} ms  "
             f"ratio to /contact p50 {p50 / base:.2f} (goal <= 2)"
         )
 

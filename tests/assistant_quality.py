@@ -18,7 +18,6 @@ NEVER_TUNED = (
     "heldout",
     "sixth_heldout",
     "eighth_heldout",
-    "eleventh_meaning_blind",
     "twelfth_meaning_blind",
 )
 

@@ -75,7 +75,12 @@ def test_meaning_finds_a_paraphrase_the_words_alone_miss() -> None:
         ("What does CLIP stand for?", "expansions of names"),
         ("Give me the steps to set up BERT", "steps to follow"),
         ("What licence is BERT under?", "product details"),
+        ("What's the context length of GPT?", "figures"),
+        ("Can you build a chatbot for my shop?", "details of our own services"),
+        ("where is glissando based", "details of our own services"),
         # Questions the guide answers, though they start like those above:
+        ("what kinds of things can you do with a foundation model", None),
+        ("Do they speed things up?", None),
         ("Who controls these models?", None),
         ("who makes money from them", None),
         ("When will training get cheaper?", None),

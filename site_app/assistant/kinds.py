@@ -27,7 +27,9 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\brelease date\b",
     ),
     "figures": (
-        r"\bhow (many|big|large|long|heavy|accurate)\b",
+        r"\bhow (many|big|large|long|heavy|accurate|fast)\b",
+        r"\bhow much (did|does|do|will|would) [\w' ]{1,30}cost\b",
+        r"\b(context (length|window)|vocabulary size|tokens)\b",
         r"\bhow much (data|text|memory|storage|ram|disk|time|money|does it cost|do they cost)\b",
         r"\b(parameters?|gigabytes?|terabytes?|accuracy|benchmarks?|percentage)\b",
         r"\bsize of\b",
@@ -51,11 +53,21 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\b(which|what) (dataset|data ?sets?|corpus|images|texts|licen[cs]e|version|"
         r"programming language|architecture|hardware|gpus?)\b",
         r"\b(latest|newest|current) version\b",
+        r"\bweights\b",
         r"\bwritten in\b",
         r"\btrained on (which|what)\b",
         r"\bwhere (is|are) .{1,40} (located|hosted|stored|headquartered)\b",
     ),
 }
+# Not the guide's at all: what Glissando itself makes, offers or uses is for the team.
+_KINDS["details of our own services"] = (
+    r"\b(do|can|could|would|will) (you|glissando) (make|build|develop|create|offer|integrate|"
+    r"provide|sell|support)\b",
+    r"\bdo (you|glissando) do\b",
+    r"\b(does|do) glissando\b",
+    r"\bglissando (make|build|offer|use|sell)s?\b",
+    r"\bwhere (is|are) (glissando|you) (based|located)\b",
+)
 _PATTERNS = [(kind, re.compile(p, re.IGNORECASE)) for kind, ps in _KINDS.items() for p in ps]
 
 
