@@ -24,19 +24,28 @@ from tests.servers import Gunicorn
 
 ANSWERED = "/ask?q=" + quote("What are the risks?")
 UNANSWERED = "/ask?q=" + quote("What are your prices?")
-TARGETS = {"GET /contact": "/contact", "/ask answered": ANSWERED, "/ask hand-off": UNANSWERED}
+LOOK_ALIKE = "/ask?q=" + quote("Who built CLIP?")
+TARGETS = {
+    "GET /contact": "/contact",
+    "/ask answered": ANSWERED,
+    "/ask hand-off": UNANSWERED,
+    "/ask look-alike": LOOK_ALIKE,
+}
 ROUNDS, PER_ROUND = 5, 200
 
 
 def run_quality() -> None:
-    header(f"answers on tests/data/assistant_questions.toml (goals >= {GOALS[0]}, >= {GOALS[1]})")
+    header(
+        "answers on tests/data/assistant_questions.toml: right section first, right section "
+        f"among answers and suggestions, hand-off (goals {GOALS[0]}, {GOALS[1]}, {GOALS[2]})"
+    )
     index = GuideIndex(load_guide())
     for part, questions in load_questions().items():
-        right, handed = score(index, questions)
+        right, among, handed = score(index, questions)
         n = sum(q["expect"] != HANDOFF for q in questions)
         note = "never tuned on" if part in NEVER_TUNED else "tuned on"
         print(
-            f"  {part:<15} right section first {right:.2f} of {n:>2}, "
+            f"  {part:<19} first {right:.2f}, among {among:.2f} of {n:>2}; "
             f"hand-off {handed:.2f} of {len(questions) - n:>2}  ({note})"
         )
     for question, expected, got in misses(index, load_questions()["heldout"]):
@@ -60,6 +69,46 @@ def run_quality() -> None:
     for _ in range(1000):
         answer(index, "What are the risks of foundation models?")
     print(f"  one answer in-process: {(time.perf_counter() - started):.3f} ms (mean of 1,000)")
+
+
+# What each part adds: the engine with parts switched off, through answer.py's settings.
+VARIANTS: dict[str, dict[str, object]] = {
+    "words only (FTS5)": {"MEANING_WEIGHT": 0.0, "MIN_MEANING": 2.0, "MIN_MEANING_ALONE": 2.0},
+    "words + meaning, fused": {},
+}
+
+
+def run_parts() -> None:
+    header("what each part adds: first / among / hand-off, with and without the answer-type check")
+    module = sys.modules["site_app.assistant.answer"]
+    index = GuideIndex(load_guide())
+    parts = load_questions()
+    older = [q for name, qs in parts.items() if "meaning" not in name for q in qs]
+    tuned = [q for name in ("ninth", "tenth", "eleventh") for q in parts[f"{name}_meaning"]]
+    sets = {"older parts": older, "9th-11th (tuned)": tuned}
+    sets["twelfth (never tuned)"] = parts["twelfth_meaning_blind"]
+    saved = {name: getattr(module, name) for name in ("asked_for", *_SETTINGS)}
+    try:
+        for variant, settings in VARIANTS.items():
+            for kinds in (False, True):
+                for name, value in saved.items():
+                    setattr(module, name, value)
+                for name, value in settings.items():
+                    setattr(module, name, value)
+                if not kinds:
+                    module.asked_for = lambda question: None
+                figures = "  ".join(
+                    "{}: {:.2f}/{:.2f}/{:.2f}".format(name, *score(index, qs))
+                    for name, qs in sets.items()
+                )
+                label = f"{variant}{' + answer type' if kinds else ''}"
+                print(f"  {label:<40} {figures}")
+    finally:
+        for name, value in saved.items():
+            setattr(module, name, value)
+
+
+_SETTINGS = ("MEANING_WEIGHT", "MIN_MEANING", "MIN_MEANING_ALONE")
 
 
 def _get(address: tuple[str, int], host: str, path: str) -> float:
@@ -95,7 +144,7 @@ def run_latency() -> None:
     for name, values in samples.items():
         p50 = statistics.median(values)
         print(
-            f"  {name:<14} p50 {p50:6.2f} ms  p90 {percentile(values, 90):6.2f} ms  "
+            f"  {name:<15} p50 {p50:6.2f} ms  p90 {percentile(values, 90):6.2f} ms  "
             f"ratio to /contact p50 {p50 / base:.2f} (goal <= 2)"
         )
 
@@ -150,7 +199,7 @@ from site_app.guide.content import load_guide
 before = rss()
 from site_app.assistant.index import GuideIndex
 index = GuideIndex(load_guide())
-print(f"{rss() - before:+.1f} MB of VmRSS for sqlite3, FTS5 and the index")
+print(f"{rss() - before:+.1f} MB of VmRSS for sqlite3, FTS5, WordLlama's vocabulary and the index")
 """
 
 
@@ -161,6 +210,7 @@ def _engine_cost() -> str:
 
 def run() -> None:
     run_quality()
+    run_parts()
     run_latency()
     run_memory()
     run_critical_path()

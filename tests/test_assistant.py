@@ -36,13 +36,47 @@ def ask(client: FlaskClient, question: str) -> dict[str, object]:
 
 def test_json_answers_best_first_with_section_links(client: FlaskClient) -> None:
     data = ask(client, "What are the risks?")
-    assert set(data) == {"question", "answered", "answers", "contact_url"}
+    assert set(data) == {"question", "answered", "answers", "contact_url", "suggestions"}
+    assert data["suggestions"] == []  # answered: nothing to suggest
     assert data["question"] == "What are the risks?" and data["answered"] is True
     first = data["answers"][0]  # type: ignore[index]
     assert first["url"] == "/guide/challenges-and-concerns"
     assert first["title"] == "Challenges and Concerns"
     assert first["text"].startswith("Despite their promise")
     assert data["contact_url"] == "/contact?question=What+are+the+risks?"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who built CLIP?", "names of people or firms"),
+        ("What year did GPT come out?", "dates"),
+        ("How many parameters does BERT have?", "figures"),
+        ("What does BERT stand for?", "expansions of names"),
+        ("How do I install CLIP?", "steps to follow"),
+        ("Which dataset was GPT trained on?", "product details"),
+    ],
+)
+def test_look_alikes_are_handed_off_with_the_closest_sections(
+    client: FlaskClient, question: str, kind: str
+) -> None:
+    data = ask(client, question)
+    assert data["answered"] is False and data["answers"] == []
+    suggestions = data["suggestions"]
+    assert isinstance(suggestions, list) and 1 <= len(suggestions) <= 2
+    section_1 = {"title": "What Are Foundation Models?", "url": "/guide/what-are-foundation-models"}
+    assert section_1 in suggestions
+    page = client.get("/ask", query_string={"q": question}).get_data(as_text=True)
+    assert f"it gives no {kind}" in page
+    assert "Closest in the guide" in page and "Ask our team</a>" in page
+    assert '<a href="/guide/what-are-foundation-models">What Are Foundation Models?</a>' in page
+
+
+def test_nothing_close_suggests_nothing(client: FlaskClient) -> None:
+    data = ask(client, "asdfgh qwerty")
+    assert data["answered"] is False and data["suggestions"] == []
+    page = client.get("/ask?q=asdfgh+qwerty").get_data(as_text=True)
+    assert "Closest in the guide" not in page and "Ask our team</a>" in page
 
 
 def test_contact_questions_get_the_contact_details(client: FlaskClient) -> None:
@@ -94,14 +128,18 @@ def test_two_questions_in_a_row_get_their_own_answers(client: FlaskClient) -> No
 
 
 def test_tuning_questions_meet_the_goals(app: Flask) -> None:
-    """The parts never tuned on are measured by `make bench`, never asserted."""
+    """The parts never tuned on are measured by `make bench`, never asserted. Issue 17's
+    goals hold on its own tuned parts; the older parts keep issue 11's hand-off goal (0.80)
+    and offer the right section for at least 0.92 (the acceptance set's 0.95 is for all)."""
     index = GuideIndex(load_guide())
     tuned = [part for part in load_questions() if part not in NEVER_TUNED]
-    assert len(tuned) == 6
+    assert len(tuned) == 9
     for part in tuned:
-        right_first, handed_off = score(index, load_questions()[part])
-        assert right_first >= GOALS[0], f"{part}: right section first {right_first:.2f}"
-        assert handed_off >= GOALS[1], f"{part}: hand-off {handed_off:.2f}"
+        goals = GOALS if part.endswith("_meaning") else (GOALS[0], 0.92, 0.80)
+        right_first, among, handed_off = score(index, load_questions()[part])
+        assert right_first >= goals[0], f"{part}: right section first {right_first:.2f}"
+        assert among >= goals[1], f"{part}: right section offered {among:.2f}"
+        assert handed_off >= goals[2], f"{part}: hand-off {handed_off:.2f}"
 
 
 def test_editing_the_guide_changes_the_answers(tmp_path: Path) -> None:

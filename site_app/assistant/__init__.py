@@ -49,6 +49,9 @@ def _json(question: str, result: Answer | None, error: str | None) -> dict[str, 
             {"title": h.passage.title, "text": h.passage.text, "url": h.passage.url} for h in hits
         ],
         "contact_url": url_for("contact.form", question=question or None),
+        "suggestions": [
+            {"title": p.title, "url": p.url} for p in (result.suggestions if result else ())
+        ],
     }
     if error:
         body["error"] = error

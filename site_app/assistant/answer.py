@@ -1,13 +1,30 @@
-"""From a question to an answer: the best passages, or a hand-off to the team."""
+"""From a question to an answer: the best passages, or a hand-off to the team with the
+closest sections beside it.
+
+Two rankings are fused, each by rank, not by score (reciprocal rank fusion): FTS5's by
+the guide's words (coverage, then BM25) and WordLlama's by meaning. Ranks, because
+neither score compares across questions and the two do not compare with each other.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit
+from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit, Passage
+from site_app.assistant.kinds import asked_for
+from site_app.assistant.words import content_words
 
 MAX_ANSWERS = 2
+MAX_SUGGESTIONS = 2
+RANK_OFFSET = 60  # reciprocal rank fusion's k: weight / (k + rank) from each ranking
+WORDS_WEIGHT, MEANING_WEIGHT, CUE_WEIGHT = 1.0, 1.0, 1.0
+CLEAR_LEAD = 0.25  # coverage by which the words' best passage leads the next, to decide alone
+MIN_MEANING = 0.3  # similarity that answers a question whose words the guide lacks
+MIN_MEANING_ALONE = 0.7  # the same, when no word of the question is the guide's
+MIN_REST = 0.2  # similarity the words a passage lacks must have to it, for that
+MIN_CLOSE = 0.3  # similarity, or any shared word, that makes a section worth suggesting
+_NOT_SUGGESTED = (HANDOFF, "contact")  # "Ask our team" already stands beside suggestions
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -15,6 +32,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 class Answer:
     question: str
     hits: tuple[Hit, ...]  # best first; empty when the guide has no good answer
+    # The closest sections when handed off, or when others match as many words as the first
+    suggestions: tuple[Passage, ...] = ()
+    asks_for: str | None = None  # a kind of answer the guide never holds ("dates")
 
     @property
     def answered(self) -> bool:
@@ -30,18 +50,90 @@ def too_long(question: str) -> bool:
     return len(question) > MAX_LENGTH
 
 
-def answer(index: GuideIndex, question: str) -> Answer:
-    """The passages that answer ``question`` (already cleaned), or none.
+def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list[float]]:
+    """Every passage either ranking finds, best first; FTS5's ranking alone; and
+    each row's similarity by meaning (by row number).
 
-    A second passage is given only for words of the question the first does
-    not contain: "Are they biased, and what comes next?" gets both sections.
+    Fused by rank, except where the words decide clearly: a passage with most of the
+    question's words and a lead of CLEAR_LEAD over the next comes first ("Are
+    foundation models biased?" is about bias, though "foundation models" is section 1).
     """
-    hits = index.search(question)
-    if not hits or hits[0].coverage < MIN_COVERAGE or hits[0].passage.key == HANDOFF:
+    meaning = index.meanings.similarities(question)
+    # Ties in coverage are broken by meaning, not by BM25, which says little over nine
+    # short rows: "What can foundation models do?" has both words in five passages.
+    by_bm25 = index.search(question)
+    by_words = sorted(by_bm25, key=lambda h: (-h.coverage, -meaning[_row(index, h)]))
+    by_meaning = sorted(range(len(meaning)), key=lambda row: -meaning[row])
+    rows = [_row(index, hit) for hit in by_words]
+    fused: dict[int, float] = {}
+    cued = [row for row, p in enumerate(index.passages) if _cued(question, p.cues)]
+    rankings = ((rows, WORDS_WEIGHT), (by_meaning, MEANING_WEIGHT), (cued, CUE_WEIGHT))
+    for ranking, weight in rankings:
+        for rank, row in enumerate(ranking):
+            fused[row] = fused.get(row, 0.0) + weight / (RANK_OFFSET + rank + 1)
+    coverage = [h.coverage for h in by_words] + [0.0, 0.0]
+    if coverage[0] >= MIN_COVERAGE and coverage[0] - coverage[1] >= CLEAR_LEAD:
+        fused[rows[0]] = float("inf")
+    found = dict(zip(rows, by_words, strict=True))
+    order = sorted(fused, key=lambda row: -fused[row])
+    return [found.get(row) or index.plain(row) for row in order], by_bm25, meaning
+
+
+def answer(index: GuideIndex, question: str) -> Answer:
+    """The passages that answer ``question`` (already cleaned), or none and the closest.
+
+    The first is answered when most of the question's words are in it, or its meaning is
+    close enough, and the question does not ask for a kind of answer the guide never
+    gives. A second passage is given only for words of the question the first does not
+    contain: "Are they biased, and what comes next?" gets both sections.
+    """
+    hits, by_words, meaning = ranked(index, question)
+    kind = asked_for(question)
+    if not content_words(question):  # "hi there": no word that can carry a topic
         return Answer(question, ())
-    kept, covered = [hits[0]], hits[0].words
+    best = hits[0]
+    close = best.coverage >= MIN_COVERAGE or _close_in_meaning(index, question, best, meaning)
+    sales = by_words and by_words[0].passage.key == HANDOFF  # the sales row, by words
+    if kind or not close or sales:
+        return Answer(question, (), _suggestions(index, hits, meaning), kind)
+    kept, covered = [best], best.words
     for hit in hits[1:]:
         if len(kept) < MAX_ANSWERS and hit.passage.key != HANDOFF and hit.words - covered:
             kept.append(hit)
             covered |= hit.words
-    return Answer(question, tuple(kept))
+    # Unsure: passages that match as many words, or the one closest in meaning when that
+    # is not the answer (the two rankings disagree), are suggested beside it.
+    nearest = max(range(len(meaning)), key=meaning.__getitem__)
+    rivals = [
+        h
+        for h in hits[1:]
+        if h not in kept and (h.coverage >= best.coverage or _row(index, h) == nearest)
+    ]
+    return Answer(question, tuple(kept), _suggestions(index, rivals, meaning))
+
+
+def _close_in_meaning(index: GuideIndex, question: str, best: Hit, meaning: list[float]) -> bool:
+    """Close by meaning, and so are the words the passage lacks: "foundation models for
+    baking sourdough bread" is close to section 1 for two words, but its others are not."""
+    row = _row(index, best)
+    if meaning[row] < (MIN_MEANING if best.words else MIN_MEANING_ALONE):
+        return False
+    rest = [w for w in content_words(question) if w not in best.words]
+    return not best.words or index.meanings.similarities(" ".join(rest), [row])[row] >= MIN_REST
+
+
+def _cued(question: str, cues: tuple[str, ...]) -> bool:
+    return any(re.search(rf"\b{re.escape(cue)}\b", question, re.IGNORECASE) for cue in cues)
+
+
+def _row(index: GuideIndex, hit: Hit) -> int:
+    return index.row(hit.passage)
+
+
+def _suggestions(index: GuideIndex, hits: list[Hit], meaning: list[float]) -> tuple[Passage, ...]:
+    close = (
+        h.passage
+        for h in hits
+        if h.passage.key not in _NOT_SUGGESTED and (h.words or meaning[_row(index, h)] >= MIN_CLOSE)
+    )
+    return tuple(close)[:MAX_SUGGESTIONS]

@@ -11,6 +11,7 @@ answers at all is decided on *coverage*: the share of the question's content
 words that the best row contains. A question most of whose words the guide
 never uses ("How do I cook pasta?"), or that the sales row covers best
 ("What are your prices?"), gets no answer but a hand-off to the team.
+Each row's phrasings are also held as vectors (meaning.py); answer.py fuses the two.
 """
 
 from __future__ import annotations
@@ -22,26 +23,19 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from site_app.assistant.meaning import Meanings, shared_embeddings
+from site_app.assistant.passages import HANDOFF, Passage, passages, phrasings
 from site_app.assistant.words import Vocabulary, content_words
 from site_app.guide.content import Guide
 
+__all__ = ["HANDOFF", "GuideIndex", "Hit", "Passage", "passages"]
+
 MAX_LENGTH = 300  # characters in a question; the page says so
 MIN_COVERAGE = 0.5  # share of the question's content words the best row must contain
-HANDOFF = "handoff"
 _MARK_OPEN, _MARK_CLOSE = "\x01", "\x02"
 _COLUMN_WEIGHTS = (4.0, 1.0, 2.0)  # title, text, asks
 _STEMMER = "'porter unicode61 remove_diacritics 2'"
 _SELECT, _WHERE = "SELECT", "FROM passages WHERE passages MATCH ?"
-
-
-@dataclass(frozen=True)
-class Passage:
-    key: str  # a section's slug, "takeaways", "contact" or "handoff"
-    title: str
-    text: str
-    url: str
-    asks: str
-    indexed: str | None = None  # what is searched, when not the text itself
 
 
 @dataclass(frozen=True)
@@ -51,34 +45,6 @@ class Hit:
     coverage: float  # their share of the question's content words
     score: float  # FTS5's BM25: lower is better
     marked: Markup  # the text, escaped, with the matching words in <mark>
-
-
-def passages(guide: Guide) -> list[Passage]:
-    rows = [
-        Passage(s.slug, s.title, "\n\n".join(s.paragraphs), f"/guide/{s.slug}", " ".join(s.asks))
-        for s in guide.sections
-    ]
-    rows.append(
-        Passage(
-            "takeaways",
-            "Key Takeaways",
-            "\n".join(guide.takeaways),
-            "/",
-            " ".join(guide.takeaway_asks),
-        )
-    )
-    rows.append(
-        Passage(
-            "contact",
-            "Contact Glissando",
-            f"Call {guide.phone}, write to {guide.email}, or send us a message.",
-            "/contact",
-            " ".join(guide.contact_asks),
-            indexed="Call, write or send a message.",  # not "glissando.ai" (AI), nor "us" (use)
-        )
-    )
-    rows.append(Passage(HANDOFF, "Ask our team", "", "/contact", " ".join(guide.handoff_asks)))
-    return rows
 
 
 class GuideIndex:
@@ -107,6 +73,16 @@ class GuideIndex:
         self._known = Vocabulary(
             t for p in self.passages for t in (p.title, p.indexed or p.text, p.asks)
         )
+        self.meanings = Meanings(shared_embeddings(), [phrasings(p) for p in self.passages])
+        self._rows = {p.key: row for row, p in enumerate(self.passages)}
+
+    def row(self, passage: Passage) -> int:
+        return self._rows[passage.key]
+
+    def plain(self, row: int) -> Hit:
+        """A passage found by meaning alone: no word of the question to mark in it."""
+        passage = self.passages[row]
+        return Hit(passage, frozenset(), 0.0, 0.0, Markup(escape(passage.text)))
 
     def terms(self, word: str) -> list[str]:
         """What ``word`` is looked up as: itself, the guide's words related to it, or

@@ -18,6 +18,8 @@ class Section:
     title: str
     paragraphs: tuple[str, ...]
     asks: tuple[str, ...] = ()  # readers' questions this section answers (for the assistant)
+    # Words that point a question here by its form, whatever its topic ("will": the future)
+    cues: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -64,6 +66,7 @@ def load_guide(path: Path = CONTENT_FILE) -> Guide:
             title=raw["title"],
             paragraphs=tuple(p.strip() for p in raw["body"].split("\n\n") if p.strip()),
             asks=tuple(raw.get("asks", ())),
+            cues=tuple(raw.get("cues", ())),
         )
         for i, raw in enumerate(data["sections"], start=1)
     )

@@ -24,6 +24,7 @@ PAGES: dict[str, str] = {
     "contact-errors": "/contact",
     "ask": "/ask?q=What%27s+CLIP%3F",
     "ask-handoff": "/ask?q=What+are+your+prices%3F",
+    "ask-closest": "/ask?q=Who+built+CLIP%3F",  # handed off, with the closest sections
     "ask-too-long": "/ask?q=" + "x" * 301,
 }
 # Seen on an instance whose database is read-only: the contact form, filled in and sent.

@@ -130,6 +130,22 @@ def test_unanswerable_question_without_javascript_offers_the_team(
     fill_form(page, "Ada", "ada@example.com", "Other", "What are your prices?")
 
 
+def test_look_alike_without_javascript_shows_the_closest_sections_and_the_team(
+    new_page: Callable[..., Page], site: Gunicorn
+) -> None:
+    page = new_page(js=False)
+    page.goto(f"{site.url}/ask?q=Who+built+CLIP%3F")
+    expect(page.get_by_role("heading", name="No good answer in the guide")).to_be_visible()
+    closest = page.get_by_role("list", name="Closest in the guide")
+    expect(closest.get_by_role("link", name="What Are Foundation Models?")).to_have_attribute(
+        "href", "/guide/what-are-foundation-models"
+    )
+    expect(page.get_by_role("link", name="Ask our team")).to_be_visible()
+    screenshot(page, "assistant-closest-no-js")
+    closest.get_by_role("link", name="What Are Foundation Models?").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("What Are Foundation Models?")
+
+
 def test_two_questions_in_a_row_under_gunicorn_get_different_answers(site: Gunicorn) -> None:
     def ask(question: str) -> dict[str, object]:
         url = f"{site.url}/ask?q={urllib.parse.quote(question)}"

@@ -1,0 +1,93 @@
+"""The assistant's meaning (WordLlama read from its wheel) and its answer-type check."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
+
+from site_app.assistant.answer import answer, clean
+from site_app.assistant.index import MAX_LENGTH, GuideIndex
+from site_app.assistant.kinds import asked_for
+from site_app.assistant.meaning import _TOKENIZER, package_folder, shared_embeddings
+from site_app.guide.content import load_guide
+
+INDEX = GuideIndex(load_guide())
+REFERENCE = Tokenizer.from_file(str(package_folder() / _TOKENIZER))
+WORD = st.from_regex(r"[A-Za-z][A-Za-z'\-?,.!]{0,11}", fullmatch=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(WORD, min_size=1, max_size=8))
+def test_our_bpe_splits_words_as_llamas_tokenizer_does(words: list[str]) -> None:
+    text = " ".join(words)
+    ours = [t for w in words for t in shared_embeddings().tokens("\u2581" + w)]
+    assert ours == REFERENCE.encode(text, add_special_tokens=False).ids
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=MAX_LENGTH))
+def test_any_text_has_a_unit_vector_or_none_and_an_answer(text: str) -> None:
+    vector = shared_embeddings().vector(text)
+    length = math.sqrt(sum(x * x for x in vector))
+    assert all(math.isfinite(x) for x in vector)
+    assert length == 0 or abs(length - 1) < 1e-6
+    result = answer(INDEX, clean(text))
+    assert len(result.hits) <= 2 and len(result.suggestions) <= 2
+
+
+def test_the_engine_imports_neither_numpy_nor_the_wordllama_package() -> None:
+    """Their imports would cost every worker some 45 MB: the files are read directly."""
+    script = (
+        "import sys\n"
+        "from site_app.assistant.index import GuideIndex\n"
+        "from site_app.guide.content import load_guide\n"
+        "GuideIndex(load_guide())\n"
+        "heavy = {'numpy', 'tokenizers', 'wordllama', 'pydantic', 'safetensors'}\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=root)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == "[]"
+
+
+def test_meaning_finds_a_paraphrase_the_words_alone_miss() -> None:
+    similarities = INDEX.meanings.similarities("Is it bad for the planet?")
+    keys = [p.key for p in INDEX.passages]
+    assert keys[similarities.index(max(similarities))] == "challenges-and-concerns"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who invented transfer learning?", "names of people or firms"),
+        ("Which company released the first GPT?", "names of people or firms"),
+        ("When was BERT released?", "dates"),
+        ("How big was CLIP's training set?", "figures"),
+        ("What's the size of GPT in gigabytes?", "figures"),
+        ("What does CLIP stand for?", "expansions of names"),
+        ("Give me the steps to set up BERT", "steps to follow"),
+        ("What licence is BERT under?", "product details"),
+        ("What's the context length of GPT?", "figures"),
+        ("Can you build a chatbot for my shop?", "details of our own services"),
+        ("where is glissando based", "details of our own services"),
+        # Questions the guide answers, though they start like those above:
+        ("what kinds of things can you do with a foundation model", None),
+        ("Do they speed things up?", None),
+        ("Who controls these models?", None),
+        ("who makes money from them", None),
+        ("When will training get cheaper?", None),
+        ("next steps for foundation models", None),
+        ("How much energy does training take?", None),
+        ("How do they help developers?", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
+    assert asked_for(question) == kind
