@@ -1,0 +1,222 @@
+"""The rules file (weights, thresholds, domain and phrase lists) read and checked once.
+
+Ops change ``rules.toml`` (or point ``TRIAGE_RULES`` at a copy); a mistake stops the site
+at start-up with a message naming the entry, never a wrong verdict at run time.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT = Path(__file__).with_name("rules.toml")
+
+# Each signal's tunable numbers besides weight and strong, with their defaults.
+SIGNALS: dict[str, dict[str, float]] = {
+    "honeypot": {},
+    "fast_fill": {"seconds": 2.5, "weight_confirmed": 0.25},
+    "links": {"many": 3},
+    "shortener": {},
+    "markup": {},
+    "name_link": {},
+    "name_random": {},
+    "gibberish": {"min_words": 2},
+    "lookalike": {"min_words": 2},
+    "campaign": {"min_clients": 2, "min_words": 8},
+    "disposable": {},
+    "foreign_link": {},
+    "risky_tld": {},
+}
+_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+class RulesError(ValueError):
+    """The rules file is wrong; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Signal:
+    weight: float
+    strong: bool
+    params: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class PhraseSet:
+    name: str
+    label: str
+    weight: float  # per distinct phrase found
+    cap: float  # the most the set adds, however many phrases it finds
+    strong: bool
+
+
+@dataclass(frozen=True)
+class Rules:
+    held: float
+    spam: float
+    strong_needed: int
+    strong_phrases: int  # a phrase set finding this many distinct phrases counts as strong
+    signals: Mapping[str, Signal]
+    phrase_sets: Mapping[str, PhraseSet]
+    # One pass over the text: a lookahead at each position, so phrases of two sets that
+    # overlap ("just $8/hour") are both found; the named group says which set.
+    matcher: re.Pattern[str] | None
+    shorteners: frozenset[str]
+    shared_domains: frozenset[str]
+    risky_tlds: frozenset[str]
+
+
+def load_rules(path: Path | str = DEFAULT) -> Rules:
+    where = str(path)
+    try:
+        with open(path, "rb") as file:
+            data = tomllib.load(file)
+    except OSError as error:
+        raise RulesError(f"{where}: cannot read it ({error.strerror})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise RulesError(f"{where}: not valid TOML ({error})") from None
+    return _Reader(where).rules(data)
+
+
+class _Reader:
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, key: str, problem: str) -> RulesError:
+        return RulesError(f"{self.where}: {key}: {problem}")
+
+    def table(self, data: Mapping[str, Any], key: str, name: str) -> Mapping[str, Any]:
+        value = data.get(name)
+        if not isinstance(value, dict):
+            raise self.fail(key, "missing, or not a table")
+        return value
+
+    def number(self, data: Mapping[str, Any], key: str, name: str, default: float | None) -> float:
+        value = data.get(name, default)
+        if value is None:
+            raise self.fail(f"{key}.{name}", "missing (a number is needed)")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise self.fail(f"{key}.{name}", f"expected a number >= 0, got {value!r}")
+        return float(value)
+
+    def count(self, data: Mapping[str, Any], key: str, default: int) -> int:
+        value = self.number(data, key.rsplit(".", 1)[0], key.rsplit(".", 1)[1], default)
+        if value < 1 or value != int(value):
+            raise self.fail(key, f"expected a whole number >= 1, got {value:g}")
+        return int(value)
+
+    def strings(self, data: Mapping[str, Any], key: str) -> list[str]:
+        value = data.get(key.rsplit(".", 1)[-1], [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(key, "expected a list of non-empty strings")
+        return [v.strip() for v in value]
+
+    def unknown(self, data: Mapping[str, Any], key: str, known: set[str]) -> None:
+        extra = sorted(set(data) - known)
+        if extra:
+            raise self.fail(key, f"unknown {', '.join(extra)} (known: {', '.join(sorted(known))})")
+
+    def rules(self, data: Mapping[str, Any]) -> Rules:
+        self.unknown(data, "top level", {"thresholds", "signals", "domains", "phrases"})
+        limits = self.table(data, "thresholds", "thresholds")
+        self.unknown(limits, "thresholds", {"held", "spam", "strong_signals", "strong_phrases"})
+        held = self.number(limits, "thresholds", "held", None)
+        spam = self.number(limits, "thresholds", "spam", None)
+        if not 0 < held < spam:
+            raise self.fail("thresholds", f"need 0 < held < spam, got held={held}, spam={spam}")
+        strong_needed = self.count(limits, "thresholds.strong_signals", 2)
+        strong_phrases = self.count(limits, "thresholds.strong_phrases", 2)
+        signals = self.signals(self.table(data, "signals", "signals"), spam)
+        domains = data.get("domains", {})
+        self.unknown(domains, "domains", {"shorteners", "shared", "risky_tlds"})
+        sets, pattern = self.phrases(data.get("phrases", {}), spam)
+        return Rules(
+            held=held,
+            spam=spam,
+            strong_needed=strong_needed,
+            strong_phrases=strong_phrases,
+            signals=signals,
+            phrase_sets=sets,
+            matcher=self.compiled(pattern),
+            shorteners=frozenset(d.lower() for d in self.strings(domains, "domains.shorteners")),
+            shared_domains=frozenset(d.lower() for d in self.strings(domains, "domains.shared")),
+            risky_tlds=frozenset(
+                d.lower().lstrip(".") for d in self.strings(domains, "domains.risky_tlds")
+            ),
+        )
+
+    def compiled(self, pattern: str) -> re.Pattern[str] | None:
+        try:
+            return re.compile(f"(?={pattern})") if pattern else None
+        except re.error as error:  # e.g. a pattern with a named group of its own
+            raise self.fail("phrases.*.patterns", f"the sets do not combine: {error}") from None
+
+    def weight(self, data: Mapping[str, Any], key: str, spam: float) -> tuple[float, bool]:
+        weight = self.number(data, key, "weight", None)
+        if weight >= spam:
+            raise self.fail(
+                f"{key}.weight",
+                f"{weight} reaches the spam threshold ({spam}): no one signal "
+                "may file an inquiry as certain spam on its own",
+            )
+        strong = data.get("strong", False)
+        if not isinstance(strong, bool):
+            raise self.fail(f"{key}.strong", f"expected true or false, got {strong!r}")
+        return weight, strong
+
+    def signals(self, data: Mapping[str, Any], spam: float) -> dict[str, Signal]:
+        self.unknown(data, "signals", set(SIGNALS))
+        signals = {}
+        for name, defaults in SIGNALS.items():
+            key = f"signals.{name}"
+            entry = data.get(name)
+            if not isinstance(entry, dict):
+                raise self.fail(key, "missing, or not a table (weight = 0 turns a signal off)")
+            self.unknown(entry, key, {"weight", "strong", *defaults})
+            weight, strong = self.weight(entry, key, spam)
+            params = {p: self.number(entry, key, p, d) for p, d in defaults.items()}
+            signals[name] = Signal(weight, strong, params)
+        return signals
+
+    def phrases(self, data: Mapping[str, Any], spam: float) -> tuple[dict[str, PhraseSet], str]:
+        sets, alternatives = {}, []
+        for name, entry in data.items():
+            key = f"phrases.{name}"
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not isinstance(entry, dict):
+                raise self.fail(key, "a set needs a lower-case name (a-z, 0-9, _) and a table")
+            self.unknown(entry, key, {"label", "weight", "max", "strong", "phrases", "patterns"})
+            label = entry.get("label")
+            if not isinstance(label, str) or not label.strip():
+                raise self.fail(f"{key}.label", "missing: the words sales read for this set")
+            weight, strong = self.weight(entry, key, spam)
+            cap = self.number(entry, key, "max", weight)
+            if not weight <= cap < spam:
+                raise self.fail(f"{key}.max", f"need weight <= max < spam ({spam}), got {cap}")
+            parts = [_phrase(p.casefold()) for p in self.strings(entry, f"{key}.phrases")]
+            for pattern in self.strings(entry, f"{key}.patterns"):
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    raise self.fail(f"{key}.patterns", f"{pattern!r}: {error}") from None
+                parts.append(f"(?:{pattern})")
+            if not parts:
+                raise self.fail(key, "lists no phrases and no patterns")
+            sets[name] = PhraseSet(name, label.strip(), weight, cap, strong)
+            alternatives.append(f"(?P<{name}>{'|'.join(parts)})")
+        return sets, "|".join(alternatives)
+
+
+def _phrase(phrase: str) -> str:
+    """A phrase as a pattern: whole words (a trailing * allows any ending: "продвижени*"),
+    any run of spaces between them; CJK phrases match anywhere, having no spaces."""
+    stem = phrase.endswith("*")
+    words = phrase.rstrip("*").split()
+    body = r"\s+".join(re.escape(w) for w in words)
+    head = "" if _CJK.match(words[0][0]) or not words[0][0].isalnum() else r"(?<!\w)"
+    last = words[-1][-1]
+    tail = "" if stem or _CJK.match(last) or not last.isalnum() else r"(?!\w)"
+    return head + body + tail
