@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from site_app.triage import text
 from site_app.triage.model import Memory, Outcome, Submission, Verdict
@@ -89,12 +90,13 @@ def _facts(submission: Submission, memory: Memory, rules: Rules) -> Facts:
 
 
 def _hosts(submission: Submission) -> list[str]:
-    found = text.links(submission.name) + text.links(submission.message)
+    found = [*text.links(submission.name), *text.links(submission.message)]
     hosts = [text.host(url) for url in found]
     hosts += [d.lower() for d in text.domains_in(submission.name)]
     return [h for h in hosts if h]
 
 
+@lru_cache(maxsize=32)  # the fingerprints and the campaign signal both need it
 def _normalised(message: str) -> str:
     return " ".join(_NOT_WORDS.sub(" ", text.fold(message)).split())
 

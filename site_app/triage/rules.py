@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from site_app.triage.phrases import PhraseIndex
+
 DEFAULT = Path(__file__).with_name("rules.toml")
 
 # Each signal's tunable numbers besides weight and strong, with their defaults.
@@ -31,7 +33,6 @@ SIGNALS: dict[str, dict[str, float]] = {
     "foreign_link": {},
     "risky_tld": {},
 }
-_CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
 class RulesError(ValueError):
@@ -62,9 +63,7 @@ class Rules:
     strong_phrases: int  # a phrase set finding this many distinct phrases counts as strong
     signals: Mapping[str, Signal]
     phrase_sets: Mapping[str, PhraseSet]
-    # One pass over the text: a lookahead at each position, so phrases of two sets that
-    # overlap ("just $8/hour") are both found; the named group says which set.
-    matcher: re.Pattern[str] | None
+    phrases: PhraseIndex
     shorteners: frozenset[str]
     shared_domains: frozenset[str]
     risky_tlds: frozenset[str]
@@ -133,7 +132,8 @@ class _Reader:
         signals = self.signals(self.table(data, "signals", "signals"), spam)
         domains = data.get("domains", {})
         self.unknown(domains, "domains", {"shorteners", "shared", "risky_tlds"})
-        sets, pattern = self.phrases(data.get("phrases", {}), spam)
+        index = PhraseIndex()
+        sets = self.phrases(data.get("phrases", {}), spam, index)
         return Rules(
             held=held,
             spam=spam,
@@ -141,19 +141,13 @@ class _Reader:
             strong_phrases=strong_phrases,
             signals=signals,
             phrase_sets=sets,
-            matcher=self.compiled(pattern),
+            phrases=index,
             shorteners=frozenset(d.lower() for d in self.strings(domains, "domains.shorteners")),
             shared_domains=frozenset(d.lower() for d in self.strings(domains, "domains.shared")),
             risky_tlds=frozenset(
                 d.lower().lstrip(".") for d in self.strings(domains, "domains.risky_tlds")
             ),
         )
-
-    def compiled(self, pattern: str) -> re.Pattern[str] | None:
-        try:
-            return re.compile(f"(?={pattern})") if pattern else None
-        except re.error as error:  # e.g. a pattern with a named group of its own
-            raise self.fail("phrases.*.patterns", f"the sets do not combine: {error}") from None
 
     def weight(self, data: Mapping[str, Any], key: str, spam: float) -> tuple[float, bool]:
         weight = self.number(data, key, "weight", None)
@@ -182,8 +176,10 @@ class _Reader:
             signals[name] = Signal(weight, strong, params)
         return signals
 
-    def phrases(self, data: Mapping[str, Any], spam: float) -> tuple[dict[str, PhraseSet], str]:
-        sets, alternatives = {}, []
+    def phrases(
+        self, data: Mapping[str, Any], spam: float, index: PhraseIndex
+    ) -> dict[str, PhraseSet]:
+        sets = {}
         for name, entry in data.items():
             key = f"phrases.{name}"
             if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not isinstance(entry, dict):
@@ -196,27 +192,21 @@ class _Reader:
             cap = self.number(entry, key, "max", weight)
             if not weight <= cap < spam:
                 raise self.fail(f"{key}.max", f"need weight <= max < spam ({spam}), got {cap}")
-            parts = [_phrase(p.casefold()) for p in self.strings(entry, f"{key}.phrases")]
-            for pattern in self.strings(entry, f"{key}.patterns"):
-                try:
+            phrases = self.strings(entry, f"{key}.phrases")
+            for phrase in phrases:
+                if phrase.endswith("*") and len(phrase.rstrip("*").strip()) < 3:
+                    raise self.fail(f"{key}.phrases", f"{phrase!r}: a stem needs 3 letters")
+                if not re.search(r"\w", phrase):
+                    raise self.fail(f"{key}.phrases", f"{phrase!r}: has no letters")
+                index.add(name, phrase)
+            patterns = self.strings(entry, f"{key}.patterns")
+            for pattern in patterns:
+                try:  # alone, then with the others (a back-reference may not fit)
                     re.compile(pattern)
+                    index.add_pattern(name, pattern)
                 except re.error as error:
                     raise self.fail(f"{key}.patterns", f"{pattern!r}: {error}") from None
-                parts.append(f"(?:{pattern})")
-            if not parts:
+            if not phrases and not patterns:
                 raise self.fail(key, "lists no phrases and no patterns")
             sets[name] = PhraseSet(name, label.strip(), weight, cap, strong)
-            alternatives.append(f"(?P<{name}>{'|'.join(parts)})")
-        return sets, "|".join(alternatives)
-
-
-def _phrase(phrase: str) -> str:
-    """A phrase as a pattern: whole words (a trailing * allows any ending: "продвижени*"),
-    any run of spaces between them; CJK phrases match anywhere, having no spaces."""
-    stem = phrase.endswith("*")
-    words = phrase.rstrip("*").split()
-    body = r"\s+".join(re.escape(w) for w in words)
-    head = "" if _CJK.match(words[0][0]) or not words[0][0].isalnum() else r"(?<!\w)"
-    last = words[-1][-1]
-    tail = "" if stem or _CJK.match(last) or not last.isalnum() else r"(?!\w)"
-    return head + body + tail
+        return sets

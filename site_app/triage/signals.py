@@ -176,20 +176,16 @@ def risky_tld(facts: Facts, rule: Signal) -> str | None:
 
 def phrase_hits(facts: Facts) -> list[Hit]:
     rules = facts.rules
-    if rules.matcher is None:
-        return []
     found: dict[str, list[str]] = {}
-    ends: dict[str, int] = {}
-    for match in rules.matcher.finditer(facts.folded):
-        name = match.lastgroup or ""
-        start, end = match.span(name)
-        if start < ends.get(name, 0):
+    ends: dict[tuple[str, bool], int] = {}
+    for hit in rules.phrases.find(facts.folded):
+        where = (hit.set_name, hit.in_words)
+        if hit.start < ends.get(where, -1):
             continue  # "noticed your website" inside "i noticed your website": one phrase
-        ends[name] = end
-        phrases = found.setdefault(name, [])
-        phrase = " ".join(match[name].split())
-        if phrase not in phrases:
-            phrases.append(phrase)
+        ends[where] = hit.end
+        phrases = found.setdefault(hit.set_name, [])
+        if hit.text not in phrases:
+            phrases.append(hit.text)
     hits = []
     for name, phrases in found.items():
         rule = rules.phrase_sets[name]

@@ -31,8 +31,9 @@ _LOOKALIKE = str.maketrans(
 )
 
 
-def links(text: str) -> list[str]:
-    return _URL.findall(text)
+@lru_cache(maxsize=32)  # judge() asks for the same message's links several times
+def links(text: str) -> tuple[str, ...]:
+    return tuple(_URL.findall(text))
 
 
 def host(url: str) -> str:
@@ -54,6 +55,7 @@ def domains_in(text: str) -> list[str]:
     return [d for d in _BARE_DOMAIN.findall(text) if registrable(d.lower())]
 
 
+@lru_cache(maxsize=32)
 def fold(text: str) -> str:
     """The form phrases are matched against: NFKC, case-folded, plain quotes, and
     look-alike letters inside mixed-script words read as Latin."""
