@@ -50,6 +50,8 @@ MISTAKES = [
     ("patterns = ['\\bda\\s?\\d{2}\\+?']", "patterns = ['da(']", "phrases.backlinks.patterns"),
     ('"casino", ', '"casino", 7, ', "phrases.gambling.phrases: expected a list"),
     ("[phrases.seo]", "[phrases.SEO]", "lower-case name"),
+    ('"casino", ', '"ca*", ', "a stem needs 3 letters"),
+    ('"casino", ', '"!!", ', "has no letters"),
     ("[thresholds]", "[thresholds]\n[thresholdz]", "top level: unknown thresholdz"),
     ("[thresholds]", "[thresholds", "not valid TOML"),
 ]
