@@ -26,13 +26,12 @@ def run_quality() -> None:
     for part in corpus.PARTS:
         results = corpus.run(corpus.load(part))
         got = corpus.figures(results)
-        autofill = sum(e.kind == "genuine" and e.submission.honeypot for e, _ in results)
         certain = sum(e.kind == "spam" and v.outcome == "spam" for e, v in results)
         note = "never tuned on" if part == "blind" else "tuned on"
         print(
             f"  {part:<6} spam out {got.spam_out:.3f} of {got.spam} "
             f"({certain} of them certain spam), genuine held {got.genuine_held:.3f} of "
-            f"{got.genuine} ({autofill} autofilled honeypots, held by design), "
+            f"{got.genuine} (and {got.autofill_held} autofilled honeypots, held by design), "
             f"genuine as spam {got.genuine_spam:.3f}  ({note})"
         )
         if part != "blind":  # the blind part's misses are not read, so not printed

@@ -52,7 +52,15 @@ SIGNALS = [
     ({"message": "本公司常年代开各地正规增值税发票，税点低"}, "payment_demand"),
     ({"message": "Лучшее онлайн казино, фриспины"}, "gambling"),
     ({"message": "Vіаgrа without prescription"}, "pharmacy"),  # look-alikes read as Latin
+    ({"message": "We provide data labeling. Can I share a sample project?"}, "pitch"),
+    ({"message": "Only $499 per month, cancel anytime."}, "price_offer"),
+    ({"message": "Your company has been nominated; pay the participation fee."}, "advance_fee"),
 ]
+
+
+def test_a_pitch_that_also_asks_for_something_is_no_pitch() -> None:
+    asks = "We provide data labeling. Can you quote for 10,000 images? Can I share a sample?"
+    assert "pitch" not in judge(sub(asks), LocalMemory()).signals
 
 
 @pytest.mark.parametrize(("change", "signal"), SIGNALS)
@@ -79,6 +87,9 @@ GENUINE_ALONE = [
     {"message": "I noticed your website mentions legal chatbots. Could we see a demo?"},
     {"name": "Liam O'Connor", "email": "liam.oconnor+site@gmail.com"},
     {"fill_seconds": 2.0, "confirmed": True, "message": "Do you offer workshops?"},
+    {"message": "Hi there, quick question: do you offer a free trial or a free demo?"},
+    {"message": "We're a marketing agency; our clients want chatbots. Can you quote?"},
+    {"message": "Budget approved: $40k for a pilot. Need a vendor by the end of the month."},
 ]
 
 

@@ -53,6 +53,8 @@ MISTAKES = [
     ('"casino", ', '"ca*", ', "a stem needs 3 letters"),
     ('"casino", ', '"!!", ', "has no letters"),
     ("[thresholds]", "[thresholds]\n[thresholdz]", "top level: unknown thresholdz"),
+    ("[pitch]", "[pitchh]", "unknown pitchh"),
+    ("offer = [", "offer = [\"!\", ", "pitch.offer: '!': has no letters"),
     ("[thresholds]", "[thresholds", "not valid TOML"),
 ]
 

@@ -25,7 +25,10 @@ class Entry:
 @dataclass(frozen=True)
 class Figures:
     spam_out: float  # of spam, the share held or filed as spam
-    genuine_held: float  # of genuine, the share held or filed as spam
+    # of genuine with the honeypot empty (as the acceptance bot sends them), the share
+    # held or filed as spam; autofilled honeypots are held by design, counted apart
+    genuine_held: float
+    autofill_held: int
     genuine_spam: float  # of genuine, the share filed as certain spam
     spam: int
     genuine: int
@@ -66,10 +69,12 @@ def run(entries: list[Entry]) -> list[tuple[Entry, Verdict]]:
 
 def figures(results: list[tuple[Entry, Verdict]]) -> Figures:
     spam = [v.outcome for e, v in results if e.kind == "spam"]
-    genuine = [v.outcome for e, v in results if e.kind == "genuine"]
+    genuine = [v.outcome for e, v in results if e.kind == "genuine" and not e.submission.honeypot]
+    autofill = [v.outcome for e, v in results if e.kind == "genuine" and e.submission.honeypot]
     return Figures(
         spam_out=sum(o != "lead" for o in spam) / len(spam),
         genuine_held=sum(o != "lead" for o in genuine) / len(genuine),
+        autofill_held=sum(o != "lead" for o in autofill),
         genuine_spam=sum(o == "spam" for o in genuine) / len(genuine),
         spam=len(spam),
         genuine=len(genuine),

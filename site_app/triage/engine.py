@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from site_app.triage import text
 from site_app.triage.model import Memory, Outcome, Submission, Verdict
+from site_app.triage.phrases import distinct
 from site_app.triage.rules import DEFAULT, Rules, load_rules
 from site_app.triage.signals import CHECKS, Facts, Hit, phrase_hits
 
@@ -78,14 +79,16 @@ def fingerprints(submission: Submission, rules: Rules | None = None) -> frozense
 
 
 def _facts(submission: Submission, memory: Memory, rules: Rules) -> Facts:
+    folded = text.fold(f"{submission.name}\n{submission.message}")
     return Facts(
         submission=submission,
         memory=memory,
         rules=rules,
         links=tuple(_hosts(submission)),
-        folded=text.fold(f"{submission.name}\n{submission.message}"),
+        folded=folded,
         text_fingerprint=text_fingerprint(submission.message),
         words=len(_normalised(submission.message).split()),
+        phrases=distinct(rules.phrases.find(folded)),
     )
 
 

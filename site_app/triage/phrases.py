@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+_TOKEN = re.compile(r"\w+|[^\w\s-]")  # a hyphen counts as a space: "decision-makers"
 CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 STEM_KEY = 3  # a stem is looked up by its first three letters
 Entry = tuple[tuple[str, ...], bool, str, str]  # words, last one a stem, set, as written
@@ -109,3 +109,19 @@ def _same(words: list[str], phrase: tuple[str, ...], stem: bool) -> bool:
     if not stem:
         return tuple(words) == phrase
     return tuple(words[:-1]) == phrase[:-1] and words[-1].startswith(phrase[-1])
+
+
+def distinct(found: list[Found]) -> dict[str, list[str]]:
+    """Each set's distinct phrases, a phrase inside a longer one of its set not counted
+    again ("noticed your website" inside "i noticed your website")."""
+    phrases: dict[str, list[str]] = {}
+    ends: dict[tuple[str, bool], int] = {}
+    for hit in found:
+        where = (hit.set_name, hit.in_words)
+        if hit.start < ends.get(where, -1):
+            continue
+        ends[where] = hit.end
+        listed = phrases.setdefault(hit.set_name, [])
+        if hit.text not in listed:
+            listed.append(hit.text)
+    return phrases

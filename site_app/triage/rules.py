@@ -16,6 +16,8 @@ from typing import Any
 from site_app.triage.phrases import PhraseIndex
 
 DEFAULT = Path(__file__).with_name("rules.toml")
+# The pitch signal's three lists, kept in the phrase index under names no set can have.
+PITCH_OFFER, PITCH_SELLER, PITCH_BUYER = "pitch.offer", "pitch.seller", "pitch.buyer"
 
 # Each signal's tunable numbers besides weight and strong, with their defaults.
 SIGNALS: dict[str, dict[str, float]] = {
@@ -120,7 +122,7 @@ class _Reader:
             raise self.fail(key, f"unknown {', '.join(extra)} (known: {', '.join(sorted(known))})")
 
     def rules(self, data: Mapping[str, Any]) -> Rules:
-        self.unknown(data, "top level", {"thresholds", "signals", "domains", "phrases"})
+        self.unknown(data, "top level", {"thresholds", "signals", "pitch", "domains", "phrases"})
         limits = self.table(data, "thresholds", "thresholds")
         self.unknown(limits, "thresholds", {"held", "spam", "strong_signals", "strong_phrases"})
         held = self.number(limits, "thresholds", "held", None)
@@ -134,6 +136,7 @@ class _Reader:
         self.unknown(domains, "domains", {"shorteners", "shared", "risky_tlds"})
         index = PhraseIndex()
         sets = self.phrases(data.get("phrases", {}), spam, index)
+        signals["pitch"] = self.pitch(self.table(data, "pitch", "pitch"), spam, index)
         return Rules(
             held=held,
             spam=spam,
@@ -176,6 +179,29 @@ class _Reader:
             signals[name] = Signal(weight, strong, params)
         return signals
 
+    def pitch(self, data: Mapping[str, Any], spam: float, index: PhraseIndex) -> Signal:
+        """A pitch offers (seller and offer phrases) and asks for nothing (no buyer one)."""
+        self.unknown(data, "pitch", {"weight", "strong", "offer", "seller", "buyer"})
+        weight, strong = self.weight(data, "pitch", spam)
+        for part, name in (
+            ("offer", PITCH_OFFER),
+            ("seller", PITCH_SELLER),
+            ("buyer", PITCH_BUYER),
+        ):
+            phrases = self.strings(data, f"pitch.{part}")
+            if not phrases:
+                raise self.fail(f"pitch.{part}", "lists no phrases")
+            for phrase in phrases:
+                self.check_phrase(f"pitch.{part}", phrase)
+                index.add(name, phrase)
+        return Signal(weight, strong, {})
+
+    def check_phrase(self, key: str, phrase: str) -> None:
+        if phrase.endswith("*") and len(phrase.rstrip("*").strip()) < 3:
+            raise self.fail(key, f"{phrase!r}: a stem needs 3 letters")
+        if not re.search(r"\w", phrase):
+            raise self.fail(key, f"{phrase!r}: has no letters")
+
     def phrases(
         self, data: Mapping[str, Any], spam: float, index: PhraseIndex
     ) -> dict[str, PhraseSet]:
@@ -194,10 +220,7 @@ class _Reader:
                 raise self.fail(f"{key}.max", f"need weight <= max < spam ({spam}), got {cap}")
             phrases = self.strings(entry, f"{key}.phrases")
             for phrase in phrases:
-                if phrase.endswith("*") and len(phrase.rstrip("*").strip()) < 3:
-                    raise self.fail(f"{key}.phrases", f"{phrase!r}: a stem needs 3 letters")
-                if not re.search(r"\w", phrase):
-                    raise self.fail(f"{key}.phrases", f"{phrase!r}: has no letters")
+                self.check_phrase(f"{key}.phrases", phrase)
                 index.add(name, phrase)
             patterns = self.strings(entry, f"{key}.patterns")
             for pattern in patterns:

@@ -11,7 +11,7 @@ import disposable_email_domains
 
 from site_app.triage import text
 from site_app.triage.model import Memory, Submission
-from site_app.triage.rules import Rules, Signal
+from site_app.triage.rules import PITCH_BUYER, PITCH_OFFER, PITCH_SELLER, Rules, Signal
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Facts:
     folded: str  # the message, folded for phrase matching
     text_fingerprint: str
     words: int
+    phrases: dict[str, list[str]]  # each phrase set's distinct phrases found
 
 
 # A check returns None, or why it fired (with its points when they are not its weight).
@@ -174,21 +175,22 @@ def risky_tld(facts: Facts, rule: Signal) -> str | None:
     return f"An address or link under a much-abused top-level domain ({', '.join(risky[:3])})"
 
 
+@signal
+def pitch(facts: Facts, rule: Signal) -> str | None:
+    offers = facts.phrases.get(PITCH_OFFER, [])
+    sells = facts.phrases.get(PITCH_SELLER, [])
+    if not offers or not sells or PITCH_BUYER in facts.phrases:
+        return None
+    quoted = ", ".join(f"“{p}”" for p in (sells[0], offers[0]))
+    return f"Offers the sender's services and asks for nothing: {quoted}"
+
+
 def phrase_hits(facts: Facts) -> list[Hit]:
-    rules = facts.rules
-    found: dict[str, list[str]] = {}
-    ends: dict[tuple[str, bool], int] = {}
-    for hit in rules.phrases.find(facts.folded):
-        where = (hit.set_name, hit.in_words)
-        if hit.start < ends.get(where, -1):
-            continue  # "noticed your website" inside "i noticed your website": one phrase
-        ends[where] = hit.end
-        phrases = found.setdefault(hit.set_name, [])
-        if hit.text not in phrases:
-            phrases.append(hit.text)
-    hits = []
-    for name, phrases in found.items():
-        rule = rules.phrase_sets[name]
+    rules, hits = facts.rules, []
+    for name, phrases in facts.phrases.items():
+        rule = rules.phrase_sets.get(name)
+        if rule is None:
+            continue  # the pitch signal's lists
         points = min(rule.cap, rule.weight * len(phrases))
         quoted = ", ".join(f"“{p}”" for p in phrases[:3])
         strong = rule.strong or len(phrases) >= rules.strong_phrases
