@@ -54,7 +54,7 @@ MISTAKES = [
     ('"casino", ', '"!!", ', "has no letters"),
     ("[thresholds]", "[thresholds]\n[thresholdz]", "top level: unknown thresholdz"),
     ("[pitch]", "[pitchh]", "unknown pitchh"),
-    ("offer = [", "offer = [\"!\", ", "pitch.offer: '!': has no letters"),
+    ("offer = [", 'offer = ["!", ', "pitch.offer: '!': has no letters"),
     ("[thresholds]", "[thresholds", "not valid TOML"),
 ]
 
