@@ -33,10 +33,9 @@ class PhraseIndex:
     by_two: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
     stems: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # one-word stems
     anywhere: list[tuple[str, str]] = field(default_factory=list)  # CJK: (phrase, set)
-    patterns: list[tuple[str, str]] = field(default_factory=list)  # (regex, set)
-    starts: set[str] = field(default_factory=set)  # words any phrase starts with
-    _combined: re.Pattern[str] | None = None
-    _group_sets: dict[int, str] = field(default_factory=dict)
+    # (regex, set), each run on its own: a literal start ("telegram") makes re skip
+    # ahead, which an alternation of them all would not (twice the cost)
+    patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
 
     def add(self, set_name: str, phrase: str) -> None:
         """A phrase as ops write it: whole words, any spacing between them, a trailing *
@@ -51,7 +50,6 @@ class PhraseIndex:
         if len(words) == 1 and stem:
             self.stems.setdefault(words[0][:STEM_KEY], []).append((words[0], set_name))
             return
-        self.starts.add(words[0])
         if len(words) == 1:
             self.single.setdefault(words[0], []).append((set_name, body))
             return
@@ -59,37 +57,41 @@ class PhraseIndex:
         self.by_two.setdefault((words[0], second), []).append((words, stem, set_name, body))
 
     def add_pattern(self, set_name: str, pattern: str) -> None:
-        """A regular expression, checked by the caller; all are run as one."""
-        self.patterns.append((pattern, set_name))
-        parts, number = [], 0
-        for regex, name in self.patterns:
-            number += 1
-            self._group_sets[number] = name
-            parts.append(f"({regex})")
-            number += re.compile(regex).groups  # its own groups come after its wrapper
-        self._combined = re.compile("|".join(parts))
+        self.patterns.append((re.compile(pattern), set_name))
 
     def find(self, text: str) -> list[Found]:
         """Every phrase found, in the order they start; ``text`` is already folded."""
         words = _TOKEN.findall(text)
         found: list[Found] = []
-        starts, stems, count = self.starts, self.stems, len(words)
-        for i, word in enumerate(words):
-            if word in starts:
-                found += [Found(s, i, i + 1, body, True) for s, body in self.single.get(word, ())]
-                if i + 1 < count:
+        # Sets first (C speed); the words are walked only where something matched.
+        if singles := self.single.keys() & set(words):
+            for i, word in enumerate(words):
+                if word in singles:
+                    found += [Found(s, i, i + 1, body, True) for s, body in self.single[word]]
+        prefixes = [w[:STEM_KEY] for w in words]
+        following, stems = words[1:], prefixes[1:]
+        pairs = {
+            *zip(words, following, strict=False),
+            *zip(words, stems, strict=False),
+        } & self.by_two.keys()
+        if pairs:
+            for i, key in enumerate(zip(words, following, stems, strict=False)):
+                if key[:2] in pairs or (key[0], key[2]) in pairs:
                     found += self._longer(words, i)
-            if (key := word[:STEM_KEY]) in stems:
-                found += [
-                    Found(s, i, i + 1, word, True) for p, s in stems[key] if word.startswith(p)
-                ]
+        if hit := set(prefixes) & self.stems.keys():
+            for i, (word, prefix) in enumerate(zip(words, prefixes, strict=True)):
+                if prefix in hit:
+                    found += [
+                        Found(name, i, i + 1, word, True)
+                        for stem, name in self.stems[prefix]
+                        if word.startswith(stem)
+                    ]
         for piece, set_name in self.anywhere:
             if (at := text.find(piece)) >= 0:
                 found.append(Found(set_name, at, at + len(piece), piece, False))
-        if self._combined is not None:
-            for m in self._combined.finditer(text):
-                name = self._group_sets[m.lastindex or 0]
-                found.append(Found(name, m.start(), m.end(), " ".join(m[0].split()), False))
+        for pattern, set_name in self.patterns:
+            for m in pattern.finditer(text):
+                found.append(Found(set_name, m.start(), m.end(), " ".join(m[0].split()), False))
         found.sort(key=lambda f: (f.in_words, f.start, -f.end))
         return found
 
