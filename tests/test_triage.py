@@ -152,6 +152,8 @@ def test_marking_spam_never_remembers_shared_sites_shorteners_or_short_texts() -
         )
     )
     assert marks == {"email:a@example.com"}
+    short = fingerprints(sub("Buy cheap watches now", email="b@example.com"))
+    assert any(mark.startswith("text:") for mark in short)
     memory = LocalMemory()
     memory.mark_spam(sub("Price? https://docs.google.com/d/1", email="spam@example.net"))
     person = sub("Price? Our brief: https://docs.google.com/d/2", email="p@example.org")

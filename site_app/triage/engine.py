@@ -62,14 +62,12 @@ def text_fingerprint(message: str) -> str:
 
 def fingerprints(submission: Submission, rules: Rules | None = None) -> frozenset[str]:
     """What a later submission repeating this one shares with it: the address, the text
-    (when long enough to be more than "Price?"), and the sites it links to, apart from
-    shorteners and sites everyone links to (docs.google.com, linkedin.com...)."""
+    (when it has ``marked_words`` words, so never a "Price?" or "Call me"), and the
+    sites it links to, apart from shorteners and sites everyone links to
+    (docs.google.com, linkedin.com...)."""
     rules = rules or active_rules()
     marks = {f"email:{_address(submission.email)}"}
-    if (
-        len(_normalised(submission.message).split())
-        >= rules.signals["campaign"].params["min_words"]
-    ):
+    if len(_normalised(submission.message).split()) >= rules.marked_words:
         marks.add(text_fingerprint(submission.message))
     for hostname in _hosts(submission):
         site = text.registrable(hostname)

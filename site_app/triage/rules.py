@@ -63,6 +63,7 @@ class Rules:
     spam: float
     strong_needed: int
     strong_phrases: int  # a phrase set finding this many distinct phrases counts as strong
+    marked_words: int  # a text this long is remembered when sales mark it as spam
     signals: Mapping[str, Signal]
     phrase_sets: Mapping[str, PhraseSet]
     phrases: PhraseIndex
@@ -124,13 +125,18 @@ class _Reader:
     def rules(self, data: Mapping[str, Any]) -> Rules:
         self.unknown(data, "top level", {"thresholds", "signals", "pitch", "domains", "phrases"})
         limits = self.table(data, "thresholds", "thresholds")
-        self.unknown(limits, "thresholds", {"held", "spam", "strong_signals", "strong_phrases"})
+        self.unknown(
+            limits,
+            "thresholds",
+            {"held", "spam", "strong_signals", "strong_phrases", "marked_words"},
+        )
         held = self.number(limits, "thresholds", "held", None)
         spam = self.number(limits, "thresholds", "spam", None)
         if not 0 < held < spam:
             raise self.fail("thresholds", f"need 0 < held < spam, got held={held}, spam={spam}")
         strong_needed = self.count(limits, "thresholds.strong_signals", 2)
         strong_phrases = self.count(limits, "thresholds.strong_phrases", 2)
+        marked_words = self.count(limits, "thresholds.marked_words", 4)
         signals = self.signals(self.table(data, "signals", "signals"), spam)
         domains = data.get("domains", {})
         self.unknown(domains, "domains", {"shorteners", "shared", "risky_tlds"})
@@ -142,6 +148,7 @@ class _Reader:
             spam=spam,
             strong_needed=strong_needed,
             strong_phrases=strong_phrases,
+            marked_words=marked_words,
             signals=signals,
             phrase_sets=sets,
             phrases=index,
