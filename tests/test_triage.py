@@ -198,3 +198,35 @@ def test_text_fingerprint_ignores_what_varies_inside_a_campaign() -> None:
     two = text_fingerprint("hi  we helped 350 businesses.  See https://b.example.net/y")
     assert one == two
     assert one != text_fingerprint("Hi, we helped 200 companies!")
+
+
+# Businesses in the trades spam is about, asking for help in their own words.
+SPAMMY_TRADES = [
+    "We run an online store (https://jo-store.shop) selling cheap phone accessories. "
+    "Can you build a chatbot for order tracking? Budget $3k.",
+    "We are an SEO agency (https://seo-kraft.de). We want an AI agent that drafts meta "
+    "descriptions and checks backlinks for our clients. Can you help?",
+    "Salam, I have a small crypto trading signals group on Telegram and want a bot that "
+    "answers members' FAQ. How much would it cost?",
+    "We are a loan broker. We want to automate collecting payslips and bank statements "
+    "from applicants. No credit decisions, only document checks. Can you quote?",
+    "I'm a photographer and people keep stealing my images. Could an AI tool find where "
+    "my photos are used online? I don't want to send DMCA notices by hand.",
+    "We run a domain registrar. Customers ask about domain expiration and renewals all "
+    "day. We'd like a support chatbot. Can we talk next week?",
+    "We run a dating app. Scammers write 'hot singles in your area' and ask users to move "
+    "to WhatsApp. Can you build a model that flags those messages?",
+    "你好，我们是一家外贸公司，想做一个谷歌SEO优化的内容生成工具，帮助我们写英文产品描述。请问可以做吗？",
+    "We're a content marketing agency and we write blog posts and guest posts for "
+    "clients. We need an AI tool that drafts first versions in Swedish. Can you build it?",
+    "Hi, I came across your website while researching AI vendors. We're a 50-person "
+    "insurance broker looking to automate claims intake. Can we schedule a call?",
+    "We help SMEs with digital transformation. Our clients increasingly ask for AI "
+    "agents. We'd like to partner with you on delivery. Would you be open to a call?",
+]
+
+
+@pytest.mark.parametrize("message", SPAMMY_TRADES)
+def test_businesses_in_spammy_trades_asking_for_help_are_leads(message: str) -> None:
+    verdict = judge(sub(message, email="owner@seo-kraft.de"), LocalMemory())
+    assert verdict.outcome == "lead", verdict.reasons
