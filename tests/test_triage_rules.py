@@ -53,7 +53,7 @@ MISTAKES = [
     ('"casino", ', '"ca*", ', "a stem needs 3 letters"),
     ('"casino", ', '"!!", ', "has no letters"),
     ("[thresholds]", "[thresholds]\n[thresholdz]", "top level: unknown thresholdz"),
-    ("[pitch]", "[pitchh]", "unknown pitchh"),
+    ("\n[pitch]\n", "\n[pitchh]\n", "unknown pitchh"),
     ("offer = [", 'offer = ["!", ', "pitch.offer: '!': has no letters"),
     ("[thresholds]", "[thresholds", "not valid TOML"),
 ]

@@ -34,6 +34,8 @@ SIGNALS: dict[str, dict[str, float]] = {
     "disposable": {},
     "foreign_link": {},
     "risky_tld": {},
+    "no_request": {"min_words": 12},
+    "link_only": {"max_words": 12},
 }
 
 

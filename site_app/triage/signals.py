@@ -185,6 +185,37 @@ def pitch(facts: Facts, rule: Signal) -> str | None:
     return f"Offers the sender's services and asks for nothing: {quoted}"
 
 
+_ENGLISH = frozenset(
+    "the and to of a is we you your our i for with this that in it are be on have".split()
+)
+
+
+@signal
+def no_request(facts: Facts, rule: Signal) -> str | None:
+    """Inquiries ask for something ("we need", "can you", "how much"); pitches and scams
+    tell. Judged on English-looking text only: the buyer phrases are mostly English."""
+    message = facts.submission.message
+    if facts.words < rule.params["min_words"] or PITCH_BUYER in facts.phrases:
+        return None
+    if PITCH_OFFER in facts.phrases and PITCH_SELLER in facts.phrases:
+        return None  # the pitch signal already counts this absence
+    words = message.casefold().split()
+    if sum(w in _ENGLISH for w in words) < 0.15 * len(words):
+        return None  # another language: the buyer phrases would not know its requests
+    return "Asks for nothing: no request, question about the service or need in it"
+
+
+@signal
+def link_only(facts: Facts, rule: Signal) -> str | None:
+    own = _registrable(_email_domain(facts.submission))
+    shared = facts.rules.shared_domains | {own}
+    if not any(_registrable(h) not in shared for h in facts.links):
+        return None
+    if len(_without_links(facts.submission.message).split()) > rule.params["max_words"]:
+        return None
+    return "A few words around a link to someone else's site"
+
+
 def phrase_hits(facts: Facts) -> list[Hit]:
     rules, hits = facts.rules, []
     for name, phrases in facts.phrases.items():
