@@ -1,4 +1,4 @@
-"""Issue 16's benchmark: the triage engine on both corpus parts (tuned and blind), and
+"""Issue 16's benchmark: the triage engine on the corpus parts (tuned, blind, fresh), and
 what judge() costs next to a POST /contact through the app, measured in one run."""
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ def run_quality() -> None:
         results = corpus.run(corpus.load(part))
         got = corpus.figures(results)
         certain = sum(e.kind == "spam" and v.outcome == "spam" for e, v in results)
-        note = "never tuned on" if part == "blind" else "tuned on"
+        note = "never tuned on" if part in corpus.HELD_OUT else "tuned on"
         print(
             f"  {part:<6} spam out {got.spam_out:.3f} of {got.spam} "
             f"({certain} of them certain spam), genuine held {got.genuine_held:.3f} of "
             f"{got.genuine} (and {got.autofill_held} autofilled honeypots, held by design), "
             f"genuine as spam {got.genuine_spam:.3f}  ({note})"
         )
-        if part != "blind":  # the blind part's misses are not read, so not printed
+        if part not in corpus.HELD_OUT:  # held-out misses are not read, so not printed
             for entry, verdict in corpus.misses(results):
                 print(f"    tuned miss: {entry.kind} {entry.tag!r}: {verdict.outcome}")
 

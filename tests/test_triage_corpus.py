@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.triage_corpus import GOALS, PARTS, figures, load, misses, run
+from tests.triage_corpus import GOALS, figures, load, misses, run
 
 SERVICES = {"Chatbot", "AI agents", "Workflow automation", "Custom AI development", "Other"}
 
 
-@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("part", ["tuned", "blind"])
 def test_the_corpus_is_as_the_issue_asks(part: str) -> None:
     entries = load(part)
     genuine = [e for e in entries if e.kind == "genuine"]

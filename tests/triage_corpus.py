@@ -11,7 +11,10 @@ from site_app.triage import Submission, Verdict, judge
 from site_app.triage.memory import LocalMemory
 
 CORPUS = Path(__file__).resolve().parent / "data" / "triage"
-PARTS = ("tuned", "blind")  # blind: never tuned on; its misses are not printed
+# blind: written with tuned before tuning; fresh: written after, in new wording. Neither
+# is tuned on, and their misses are not printed.
+PARTS = ("tuned", "blind", "fresh")
+HELD_OUT = ("blind", "fresh")
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}
 
 
