@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from site_app.triage import learned
+from site_app.triage.learned import Model
 from site_app.triage.phrases import PhraseIndex
 
 DEFAULT = Path(__file__).with_name("rules.toml")
@@ -36,6 +38,7 @@ SIGNALS: dict[str, dict[str, float]] = {
     "risky_tld": {},
     "no_request": {"min_words": 12},
     "link_only": {"max_words": 12},
+    "learned": {"at": 5},
 }
 
 
@@ -72,6 +75,7 @@ class Rules:
     shorteners: frozenset[str]
     shared_domains: frozenset[str]
     risky_tlds: frozenset[str]
+    model: Model
 
 
 def load_rules(path: Path | str = DEFAULT) -> Rules:
@@ -83,7 +87,16 @@ def load_rules(path: Path | str = DEFAULT) -> Rules:
         raise RulesError(f"{where}: cannot read it ({error.strerror})") from None
     except tomllib.TOMLDecodeError as error:
         raise RulesError(f"{where}: not valid TOML ({error})") from None
-    return _Reader(where).rules(data)
+    reader = _Reader(where)
+    rules = reader.rules(data)
+    model_path = data.get("learned_model", str(learned.DEFAULT))
+    if not isinstance(model_path, str):
+        raise reader.fail("learned_model", "expected the path of a model file")
+    try:  # relative to the rules file, so a copy can sit beside its own model
+        model = learned.load_model(Path(path).parent / model_path)
+    except (OSError, ValueError) as error:
+        raise reader.fail("learned_model", f"{model_path}: not a model ({error})") from None
+    return replace(rules, model=model)
 
 
 class _Reader:
@@ -125,7 +138,8 @@ class _Reader:
             raise self.fail(key, f"unknown {', '.join(extra)} (known: {', '.join(sorted(known))})")
 
     def rules(self, data: Mapping[str, Any]) -> Rules:
-        self.unknown(data, "top level", {"thresholds", "signals", "pitch", "domains", "phrases"})
+        known = {"thresholds", "signals", "pitch", "domains", "phrases", "learned_model"}
+        self.unknown(data, "top level", known)
         limits = self.table(data, "thresholds", "thresholds")
         self.unknown(
             limits,
@@ -156,6 +170,7 @@ class _Reader:
             phrases=index,
             shorteners=frozenset(d.lower() for d in self.strings(domains, "domains.shorteners")),
             shared_domains=frozenset(d.lower() for d in self.strings(domains, "domains.shared")),
+            model=Model(0.0, {}),
             risky_tlds=frozenset(
                 d.lower().lstrip(".") for d in self.strings(domains, "domains.risky_tlds")
             ),

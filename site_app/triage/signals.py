@@ -216,6 +216,14 @@ def link_only(facts: Facts, rule: Signal) -> str | None:
     return "A few words around a link to someone else's site"
 
 
+@signal
+def learned(facts: Facts, rule: Signal) -> str | None:
+    odds = facts.rules.model.log_odds(facts.submission.message)
+    if odds < rule.params["at"]:
+        return None
+    return f"Worded like the spam the filter learned from (log odds {odds:.0f})"
+
+
 def phrase_hits(facts: Facts) -> list[Hit]:
     rules, hits = facts.rules, []
     for name, phrases in facts.phrases.items():
