@@ -11,7 +11,8 @@ from site_app.triage import text
 from site_app.triage.model import Memory, Outcome, Submission, Verdict
 from site_app.triage.phrases import distinct
 from site_app.triage.rules import DEFAULT, Rules, load_rules
-from site_app.triage.signals import CHECKS, Facts, Hit, phrase_hits
+from site_app.triage.signals import CHECKS, Facts, Hit
+from site_app.triage.wording import phrase_hits  # also registers the wording signals
 
 _active: Rules | None = None
 _NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|\d+|[^\w\s]|_")
