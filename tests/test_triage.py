@@ -116,6 +116,12 @@ def test_a_patient_bot_with_an_seo_pitch_and_a_shortener_is_kept_out() -> None:
     assert any("bit.ly" in reason for reason in verdict.reasons)
 
 
+def test_the_shortener_reason_reads_as_sales_read_it() -> None:
+    message = "See https://www.example.org/about and https://bit.ly/3xR"
+    reasons = judge(sub(message), LocalMemory()).reasons
+    assert "2 links, one through a URL shortener (bit.ly)" in reasons
+
+
 def test_several_strong_signals_agreeing_file_certain_spam() -> None:
     message = (
         "Turn $250 into $12,000 with our AI trading bot, passive income guaranteed! "

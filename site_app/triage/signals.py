@@ -87,10 +87,14 @@ def links(facts: Facts, rule: Signal) -> str | None:
 
 @signal
 def shortener(facts: Facts, rule: Signal) -> str | None:
-    short = sorted({h for h in facts.links if _registrable(h) in facts.rules.shorteners})
+    short = [h for h in facts.links if _registrable(h) in facts.rules.shorteners]
     if not short:
         return None
-    return f"{_plural(len(facts.links), 'link')}, through a URL shortener ({', '.join(short)})"
+    total, hosts = len(facts.links), ", ".join(sorted(set(short)))
+    if total == 1:
+        return f"1 link, through a URL shortener ({hosts})"
+    which = "one" if len(short) == 1 else ("all" if len(short) == total else str(len(short)))
+    return f"{total} links, {which} through a URL shortener ({hosts})"
 
 
 @signal
