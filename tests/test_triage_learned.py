@@ -11,7 +11,7 @@ import pytest
 from site_app.triage import RulesError, Submission, judge, load_rules
 from site_app.triage.learned import DEFAULT, from_corpus, load_model, main, train
 from site_app.triage.memory import LocalMemory
-from site_app.triage.rules import DEFAULT as RULES
+from site_app.triage.ruleset import DEFAULT as RULES
 from tests.triage_corpus import CORPUS
 
 

@@ -11,7 +11,7 @@ from site_app import create_app
 from site_app.config import ConfigError
 from site_app.triage import RulesError, Submission, judge, load_rules
 from site_app.triage.memory import LocalMemory
-from site_app.triage.rules import DEFAULT
+from site_app.triage.ruleset import DEFAULT
 
 SHIPPED = DEFAULT.read_text(encoding="utf-8")
 

@@ -19,7 +19,8 @@ from site_app.triage.engine import (
     text_fingerprint,
 )
 from site_app.triage.model import Memory, Outcome, Submission, Verdict
-from site_app.triage.rules import Rules, RulesError, load_rules
+from site_app.triage.rules import load_rules
+from site_app.triage.ruleset import Rules, RulesError
 
 if TYPE_CHECKING:
     from flask import Flask

@@ -10,7 +10,8 @@ from functools import lru_cache
 from site_app.triage import text
 from site_app.triage.model import Memory, Outcome, Submission, Verdict
 from site_app.triage.phrases import distinct
-from site_app.triage.rules import DEFAULT, Rules, load_rules
+from site_app.triage.rules import load_rules
+from site_app.triage.ruleset import DEFAULT, Rules
 from site_app.triage.signals import CHECKS, Facts, Hit
 from site_app.triage.wording import phrase_hits  # also registers the wording signals
 

@@ -12,30 +12,7 @@ from pathlib import Path
 
 from site_app.triage import learned
 from site_app.triage.reader import Reader
-from site_app.triage.ruleset import (
-    DEFAULT,
-    PITCH_BUYER,
-    PITCH_OFFER,
-    PITCH_SELLER,
-    SIGNALS,
-    PhraseSet,
-    Rules,
-    RulesError,
-    Signal,
-)
-
-__all__ = [
-    "DEFAULT",
-    "PITCH_BUYER",
-    "PITCH_OFFER",
-    "PITCH_SELLER",
-    "SIGNALS",
-    "PhraseSet",
-    "Rules",
-    "RulesError",
-    "Signal",
-    "load_rules",
-]
+from site_app.triage.ruleset import DEFAULT, Rules, RulesError
 
 
 def load_rules(path: Path | str = DEFAULT) -> Rules:

@@ -12,7 +12,7 @@ import disposable_email_domains
 
 from site_app.triage import text
 from site_app.triage.model import Memory, Submission
-from site_app.triage.rules import Rules, Signal
+from site_app.triage.ruleset import Rules, Signal
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from site_app.triage.rules import PITCH_BUYER, PITCH_OFFER, PITCH_SELLER, Signal
+from site_app.triage.ruleset import PITCH_BUYER, PITCH_OFFER, PITCH_SELLER, Signal
 from site_app.triage.signals import Facts, Hit, signal
 
 
