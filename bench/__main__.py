@@ -17,6 +17,7 @@ MODULES = (
     "bench.leads",
     "bench.assistant",
     "bench.purge",
+    "bench.triage",
 )
 
 

@@ -113,6 +113,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
         _list,
     ),
     "CONTACT_MIN_FILL_SECONDS": ("3", float),
+    "TRIAGE_RULES": ("", _opt),
     "CONTACT_RATE_LIMIT": ("5 per hour", _rate),
     "RATE_LIMIT_KEY": ("", str),
     "OUTBOX_SENDER": ("thread", _sender),

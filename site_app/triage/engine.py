@@ -1,0 +1,112 @@
+"""judge(): every signal's points added up, held from one threshold, certain spam from
+a higher one when enough strong signals agree, or when it repeats what sales marked."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+
+from site_app.triage import text
+from site_app.triage.model import Memory, Outcome, Submission, Verdict
+from site_app.triage.phrases import distinct
+from site_app.triage.rules import load_rules
+from site_app.triage.ruleset import DEFAULT, Rules
+from site_app.triage.signals import CHECKS, Facts, Hit
+from site_app.triage.wording import phrase_hits  # also registers the wording signals
+
+_active: Rules | None = None
+_NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|\d+|[^\w\s]|_")
+_FREE_DOTS = frozenset({"gmail.com", "googlemail.com"})  # dots in the local part mean nothing
+MARKED = "marked_spam"
+
+
+def configure(path: str | None = None) -> Rules:
+    """Load the rules file (the shipped one by default) for every later judge() call."""
+    global _active
+    _active = load_rules(path or DEFAULT)
+    return _active
+
+
+def active_rules() -> Rules:
+    return _active or configure()
+
+
+def judge(submission: Submission, memory: Memory, rules: Rules | None = None) -> Verdict:
+    rules = rules or active_rules()
+    facts = _facts(submission, memory, rules)
+    hits: list[Hit] = []
+    for name, check in CHECKS.items():
+        rule = rules.signals[name]
+        if rule.weight and (hit := check(facts, rule)):
+            hits.append(hit)
+    hits += [hit for hit in phrase_hits(facts) if hit.points]
+    hits.sort(key=lambda hit: -hit.points)
+    score = round(sum(hit.points for hit in hits), 3)
+    strong = sum(hit.strong for hit in hits)
+    outcome: Outcome = "lead"
+    if score >= rules.spam and strong >= rules.strong_needed:
+        outcome = "spam"
+    elif score >= rules.held:
+        outcome = "held"
+    if memory.marked_spam(fingerprints(submission, rules)):
+        reason = "Repeats an inquiry sales marked as spam (its address, text or a link's site)"
+        hits.insert(0, Hit(MARKED, rules.spam, reason, True))
+        outcome, score = "spam", score + rules.spam
+    return Verdict(outcome, score, tuple(h.reason for h in hits), tuple(h.name for h in hits))
+
+
+def text_fingerprint(message: str) -> str:
+    """The message with what varies inside a campaign taken out (case, spacing,
+    punctuation, numbers, links, addresses, look-alike letters), hashed."""
+    return "text:" + hashlib.sha256(_normalised(message).encode()).hexdigest()[:24]
+
+
+def fingerprints(submission: Submission, rules: Rules | None = None) -> frozenset[str]:
+    """What a later submission repeating this one shares with it: the address, the text
+    (when it has ``marked_words`` words, so never a "Price?" or "Call me"), and the
+    sites it links to, apart from shorteners and sites everyone links to
+    (docs.google.com, linkedin.com...)."""
+    rules = rules or active_rules()
+    marks = {f"email:{_address(submission.email)}"}
+    if len(_normalised(submission.message).split()) >= rules.marked_words:
+        marks.add(text_fingerprint(submission.message))
+    for hostname in _hosts(submission):
+        site = text.registrable(hostname)
+        if site and site not in rules.shared_domains and site not in rules.shorteners:
+            marks.add(f"link:{site}")
+    return frozenset(marks)
+
+
+def _facts(submission: Submission, memory: Memory, rules: Rules) -> Facts:
+    folded = text.fold(f"{submission.name}\n{submission.message}")
+    return Facts(
+        submission=submission,
+        memory=memory,
+        rules=rules,
+        links=tuple(_hosts(submission)),
+        folded=folded,
+        text_fingerprint=text_fingerprint(submission.message),
+        words=len(_normalised(submission.message).split()),
+        phrases=distinct(rules.phrases.find(folded)),
+    )
+
+
+def _hosts(submission: Submission) -> list[str]:
+    found = [*text.links(submission.name), *text.links(submission.message)]
+    hosts = [text.host(url) for url in found]
+    hosts += [d.lower() for d in text.domains_in(submission.name)]
+    return [h for h in hosts if h]
+
+
+@lru_cache(maxsize=32)  # the fingerprints and the campaign signal both need it
+def _normalised(message: str) -> str:
+    return " ".join(_NOT_WORDS.sub(" ", text.fold(message)).split())
+
+
+def _address(email: str) -> str:
+    local, _, domain = email.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in _FREE_DOTS:
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
