@@ -238,6 +238,6 @@ def test_purge_takes_the_deliveries_of_purged_inquiries_along(
         )
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["outbox", "purge", "--older-than", "90d"])
-    assert "purged 1 delivered or spam inquiries" in result.output
+    assert "purged 1 delivered, held or spam inquiries" in result.output
     with app.app_context():
         assert [d.inquiry_id for d in db.session.scalars(select(Delivery))] == [2]
