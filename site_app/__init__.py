@@ -9,7 +9,19 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from site_app import assets, assistant, cli, contact, database, guide, health, logs, metrics, web
+from site_app import (
+    assets,
+    assistant,
+    cli,
+    contact,
+    database,
+    guide,
+    health,
+    logs,
+    metrics,
+    review,
+    web,
+)
 from site_app.config import INSTANCE, ROOT, load
 from site_app.extensions import db, mail
 from site_app.pagecache import PageCache
@@ -35,6 +47,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = PageCache(app.wsgi_app)  # type: ignore[method-assign]
     assets.init_app(app, ROOT / "static", INSTANCE / "static")
     contact.init_app(app)
+    review.init_app(app)
     assistant.init_app(app)
     guide.init_app(app)  # last: it renders every guide page once, linking to the rest
     cli.init_app(app)
