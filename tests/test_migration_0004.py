@@ -92,11 +92,7 @@ def test_upgrade_keeps_every_state_and_triage_works_after_it(
         reasons = db.session.execute(text("SELECT status, reasons FROM inquiries ORDER BY id"))
         found = {status: value for status, value in reasons}
     assert found["pending"] is None
-    spam = (
-        found["spam"]
-        if isinstance(found["spam"], list)
-        else __import__("json").loads(found["spam"])
-    )
+    spam = found["spam"] if isinstance(found["spam"], list) else json.loads(found["spam"])
     assert spam == ["The hidden website field was filled in"]
     assert deliver(app) == 2 and deliver(app) == 0  # the pending ones, once
     client = app.test_client()
