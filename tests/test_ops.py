@@ -159,6 +159,17 @@ def test_outbox_status_on_a_database_migrated_halfway_names_the_missing_tables(
     done = flask(url, "outbox", "status")
     assert done.returncode != 0
     assert done.stderr == (
-        "Error: the database has no table assistant_questions, deliveries: "
+        "Error: the database has no table assistant_questions, deliveries, digests, spam_marks: "
         "run `flask --app wsgi db upgrade`\n"
     )
+
+
+def test_outbox_list_on_a_database_before_triage_names_the_missing_columns(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    assert flask(url, "db", "upgrade", "0003").returncode == 0
+    done = flask(url, "outbox", "list", "--state", "held")
+    assert done.returncode != 0
+    assert done.stderr.startswith("Error: the database has no table digests, spam_marks")
+    assert "Traceback" not in done.stderr
