@@ -44,6 +44,11 @@ def test_bad_configuration_is_refused_in_one_line(
         ("MAIL_USE_TLS", "maybe"),
         ("CONTACT_RATE_LIMIT", "lots"),
         ("OUTBOX_SENDER", "celery"),
+        ("DIGEST_AT", "25:00"),
+        ("DIGEST_AT", "8am"),
+        ("DIGEST_EVERY", "0d"),
+        ("DIGEST_EVERY", "daily"),
+        ("TRIAGE_LINK_DAYS", "0"),
     ],
 )
 def test_unparseable_environment_values_name_the_setting(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 import secrets
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +25,7 @@ from site_app.webhooks.sender import deliver_due as post_webhooks_due
 from tests.conftest import deliver, submit
 from tests.postfix import Postfix
 from tests.smtp import SMTPServer
+from tests.test_html_valid import VNU
 from tests.webhook_receiver import Receiver
 from tests.wire import assert_valid_on_wire, parse, text_of
 
@@ -308,3 +312,32 @@ def test_marked_spam_from_a_lead_email_keeps_the_same_text_from_elsewhere_out(
     submit(other, name="Other Sender", email="other@example.com", message=pitch)
     assert rows(app)[-1].status in (HELD, SPAM)
     assert deliver(app) == 0 and len(smtp.messages()) == 1  # kept out of the inbox
+
+
+@pytest.mark.slow
+def test_the_link_pages_are_valid_html(app: Flask, smtp: SMTPServer, tmp_path: Path) -> None:
+    assert VNU.exists(), "vnu.jar is missing: run scripts/ensure-tools.sh"
+    client = app.test_client()
+    submit(client, **AUTOFILL)
+    digest_now(app)
+    [link] = links_in(text_of(smtp.messages()[0]), "deliver")
+    pages = {
+        "button": client.get(path(link)),
+        "done": press(client, link)[0],
+        "already": client.get(path(link)),
+        "tampered": client.get(path(link) + "x"),
+    }
+    files = [tmp_path / "canary.html"]
+    files[0].write_text('<!doctype html><html lang="en"><title>x</title><p><li>stray</p>')
+    for name, answer in pages.items():
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_bytes(answer.get_data())
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--stdout", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    errors = [m for m in json.loads(result.stdout)["messages"] if m["type"] != "info"]
+    assert any(m["url"].endswith("canary.html") for m in errors), "the checker did not run"
+    assert [m for m in errors if not m["url"].endswith("canary.html")] == []
