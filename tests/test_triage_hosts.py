@@ -4,21 +4,26 @@ both at once acts once, and each period has one digest, whoever reaches the hour
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from site_app.extensions import db
 from site_app.outbox.models import Delivery, Digest, Inquiry, utcnow
-from tests.conftest import deliver, submit
+from tests.conftest import deliver, submit, wait_for
+from tests.http import send_inquiry
 from tests.pg import PostgresCluster
 from tests.smtp import SMTPServer
-from tests.test_triage_flow import AUTOFILL, SECRET, digest_now, links_in, path, press
+from tests.test_multihost import database, site_env, stored, two_hosts
+from tests.test_triage_flow import AUTOFILL, CSRF, SECRET, digest_now, links_in, path, press
 from tests.wire import text_of
 
 
@@ -87,3 +92,43 @@ def test_one_digest_per_period_whatever_the_workers_and_hosts(
     assert all(name in text_of(digest) for name in ("One", "Two", "Three"))
     with apps[0].app_context():
         assert db.session.scalar(select(func.count()).select_from(Digest)) == 1
+
+
+@pytest.mark.slow
+def test_two_gunicorn_hosts_send_one_digest_and_mail_a_released_lead_once(
+    postgres: PostgresCluster, tmp_path: Path
+) -> None:
+    url = postgres.create_database("trigun")
+    with SMTPServer() as relay, two_hosts(site_env(url, relay), tmp_path) as (a, b):
+        for n in range(3):
+            status = send_inquiry(a.url, name=f"Autofill {n}", website="https://own.example.com")
+            assert status == 303
+        with database(url) as engine, engine.begin() as connection:
+            connection.execute(
+                text("UPDATE inquiries SET created_at = created_at - interval '2 days'")
+            )
+        # Four sender threads on two hosts reach an overdue period together.
+        wait_for(lambda: len(relay.messages()) >= 1, timeout=60, what="the digest")
+        time.sleep(3)  # six more polls by each of the four senders: room for a second digest
+        [digest] = relay.messages()
+        [link, *_] = links_in(text_of(digest), "deliver")
+        sessions = [requests.Session(), requests.Session()]
+        tokens = []
+        for session, host in zip(sessions, (a, b), strict=True):
+            page = session.get(host.url + path(link), timeout=30)
+            tokens.append(CSRF.search(page.text)[1])  # type: ignore[index]
+        answers = at_once(
+            [
+                lambda s=s, h=h, t=t: s.post(h.url + path(link), {"csrf_token": t}, timeout=30)
+                for s, h, t in zip(sessions, (a, b), tokens, strict=True)
+            ]
+        )
+        assert sorted("Already delivered" in r.text for r in answers) == [False, True]
+        wait_for(lambda: len(relay.messages()) >= 2, timeout=60, what="the released lead")
+        time.sleep(3)
+        with database(url) as engine:
+            rows = stored(engine)
+    leads = relay.messages()[1:]
+    assert len(leads) == 1 and str(leads[0]["Subject"]).startswith("New inquiry #")
+    assert leads[0]["Message-ID"] in {message_id for _, message_id in rows.values()}
+    assert sorted(status for status, _ in rows.values()) == ["delivered", "held", "held"]
