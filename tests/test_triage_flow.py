@@ -258,6 +258,8 @@ def test_ops_release_and_mark_spam(hooked: Flask, smtp: SMTPServer, receiver: Re
     submit(client, name="Bot", website="https://bot.example.com")
     runner = hooked.test_cli_runner()
     assert "held       2" in runner.invoke(args=["outbox", "status"]).output
+    listing = runner.invoke(args=["outbox", "list", "--state", "held"]).output.splitlines()
+    assert len(listing) == 2 and all(rows(hooked)[0].reasons[0] in line for line in listing)
     assert "released 1 inquiry" in runner.invoke(args=["outbox", "release", "1"]).output
     assert "not held or spam" in runner.invoke(args=["outbox", "release", "1"]).output
     assert "marked 1 inquiry" in runner.invoke(args=["outbox", "mark-spam", "2"]).output

@@ -85,10 +85,10 @@ def release(inquiry_id: int) -> bool:
     if not result.rowcount:  # type: ignore[attr-defined]
         db.session.rollback()
         return False
-    inquiry = db.session.get(Inquiry, inquiry_id)
-    assert inquiry is not None  # noqa: S101 - just updated in this transaction
-    db.session.refresh(inquiry)
-    deliveries.add_for(inquiry)
+    # Reloaded: a copy the caller read before the UPDATE would still say "held".
+    inquiry = db.session.get(Inquiry, inquiry_id, populate_existing=True)
+    if inquiry is not None:  # it is: the UPDATE above just matched it
+        deliveries.add_for(inquiry)
     db.session.commit()
     metrics.count_correction("released")
     return True

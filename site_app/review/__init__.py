@@ -53,38 +53,37 @@ def _page(action: str, status: int = 200, **context: object) -> Response:
     return Response(page, status=status)
 
 
-def _open(action: str, token: str) -> tuple[Inquiry | None, Response | None]:
+def _open(action: str, token: str) -> Inquiry | Response:
     """The inquiry a usable link names, or the page that says why it cannot be used."""
     try:
         inquiry_id, bound = links.inquiry_id(action, token)
     except links.LinkError as error:
-        return None, _page(action, error.status, notice=error.message)
+        return _page(action, error.status, notice=error.message)
     inquiry = db.session.get(Inquiry, inquiry_id)
     if inquiry is None:
         gone = "This inquiry is no longer kept (deleted after 90 days or at the person's request)."
-        return None, _page(action, 410, notice=gone)
+        return _page(action, 410, notice=gone)
     if links.still_bound(inquiry, bound):
-        return inquiry, None
+        return inquiry
     if links.standing(inquiry) == links.DONE[action]:
-        return None, _page(action, notice=ALREADY[action], inquiry=inquiry)
+        return _page(action, notice=ALREADY[action], inquiry=inquiry)
     changed = f"This link no longer applies: the inquiry is now {inquiry.status}."
-    return None, _page(action, 409, notice=changed, inquiry=inquiry)
+    return _page(action, 409, notice=changed, inquiry=inquiry)
 
 
 @bp.get("/<action>/<token>")
 def show(action: str, token: str) -> Response:
-    inquiry, refusal = _open(action, token)
-    if refusal is not None:
-        return refusal
+    inquiry = _open(action, token)
+    if isinstance(inquiry, Response):
+        return inquiry
     return _page(action, inquiry=inquiry, form=ActionForm(), first_line=_first_line(inquiry))
 
 
 @bp.post("/<action>/<token>")
 def act(action: str, token: str) -> Response:
-    inquiry, refusal = _open(action, token)
-    if refusal is not None:
-        return refusal
-    assert inquiry is not None  # noqa: S101 - _open returns one or the other
+    inquiry = _open(action, token)
+    if isinstance(inquiry, Response):
+        return inquiry
     form = ActionForm()
     if not form.validate():
         expired = "This page had expired, so nothing was done. Open the link again."
@@ -101,6 +100,6 @@ def act(action: str, token: str) -> Response:
     return _page(action, notice=DONE[action], inquiry=inquiry)
 
 
-def _first_line(inquiry: Inquiry | None) -> str:
-    lines = (inquiry.message if inquiry else "").strip().splitlines()
+def _first_line(inquiry: Inquiry) -> str:
+    lines = inquiry.message.strip().splitlines()
     return lines[0][:200] if lines else ""
