@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 
 from site_app import triage
 from site_app.extensions import db
+from site_app.outbox.message import excerpt
 from site_app.outbox.models import DELIVERED, HELD, PENDING, SPAM, Delivery, Digest, Inquiry, utcnow
 from site_app.webhooks.sender import deliver_due as post_webhooks_due
 from tests.conftest import deliver, submit
@@ -104,6 +105,7 @@ def test_autofill_is_held_listed_in_the_digest_and_delivered_once_from_its_link(
         assert held.reasons[0] in part
     [link] = links_in(text, "deliver")
     assert links_in(html.replace("&amp;", "&"), "deliver") == [link]
+    assert re.findall(r'href="([^"]+)"', html) == [link]  # the one live link is ours
 
     page = client.get(path(link))
     assert page.status_code == 200 and "Grace Hopper" in page.get_data(as_text=True)
@@ -348,3 +350,22 @@ def test_the_link_pages_are_valid_html(app: Flask, smtp: SMTPServer, tmp_path: P
     errors = [m for m in json.loads(result.stdout)["messages"] if m["type"] != "info"]
     assert any(m["url"].endswith("canary.html") for m in errors), "the checker did not run"
     assert [m for m in errors if not m["url"].endswith("canary.html")] == []
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        (
+            "Menu: https://grace.example.com/menu.pdf",
+            "Menu: hxxps://grace[.]example[.]com/menu[.]pdf",
+        ),
+        ("see www.example.com now", "see www[.]example[.]com now"),
+        ("Price?", "Price?"),
+        ("line one\n\nline   two", "line one line two"),
+        ("word " * 100, ("word " * 48).strip() + " …"),
+    ],
+)
+def test_the_digest_shows_the_start_of_a_message_with_its_links_defanged(
+    message: str, shown: str
+) -> None:
+    assert excerpt(message) == shown
