@@ -19,6 +19,7 @@ from site_app import (
     health,
     logs,
     metrics,
+    review,
     triage,
     web,
 )
@@ -48,6 +49,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     assets.init_app(app, ROOT / "static", INSTANCE / "static")
     triage.init_app(app)
     contact.init_app(app)
+    review.init_app(app)
     assistant.init_app(app)
     guide.init_app(app)  # last: it renders every guide page once, linking to the rest
     cli.init_app(app)

@@ -12,13 +12,13 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from site_app import leadcli, webhooks
+from site_app import leadcli, triagecli, webhooks
 from site_app.assistant import unanswered
 from site_app.contact import ratelimit
 from site_app.database import needs_schema
 from site_app.extensions import db
 from site_app.mailcheck import mail_group
-from site_app.outbox import deliveries, store, worker
+from site_app.outbox import corrections, deliveries, store, worker
 from site_app.outbox.models import STATES, Inquiry, db_now
 
 outbox = AppGroup("outbox", help="Inspect and drive the inquiry outbox.")
@@ -30,6 +30,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mail_group)
     outbox.add_command(leadcli.export)
     outbox.add_command(leadcli.forget)
+    outbox.add_command(triagecli.release)
+    outbox.add_command(triagecli.mark_spam)
+    outbox.add_command(triagecli.send_digest)
 
 
 @outbox.command("status")
@@ -59,7 +62,7 @@ def list_(state: str | None, limit: int) -> None:
     for i in found:
         click.echo(
             f"{i.id:>6} {i.status:<9} {i.created_at:%Y-%m-%d %H:%M} tries={i.attempts} "
-            f"{i.service} | {i.email} | {i.last_error or ''}".rstrip(" |")
+            f"{i.service} | {i.email} | {i.last_error or '; '.join(i.reasons or ())}".rstrip(" |")
             + "".join(leadcli.delivery_note(d) for d in others.get(i.id, []))
         )
 
@@ -82,18 +85,20 @@ def retry(ids: tuple[int, ...], failed: bool) -> None:
 @click.option("--older-than", "older_than", required=True, help="Age such as 90d, 12h or 30m.")
 @needs_schema
 def purge(older_than: str) -> None:
-    """Delete delivered and spam inquiries older than the age given, expired rate-limit hits,
-    and unanswered assistant questions nobody asked for that long."""
+    """Delete delivered, held and spam inquiries older than the age given, expired rate-limit
+    hits, unanswered assistant questions nobody asked for that long, and spam marks older
+    than 90 days."""
     match = _AGE.match(older_than)
     if not match:
         raise click.BadParameter("use a number and d, h or m, e.g. 90d", param_hint="--older-than")
     unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
     age = timedelta(**{unit: int(match[1])})
     removed = store.purge(age)
-    click.echo(f"purged {removed} delivered or spam inquiries older than {older_than}")
+    click.echo(f"purged {removed} delivered, held or spam inquiries older than {older_than}")
     click.echo(f"forgot {ratelimit.forget_expired()} expired rate-limit hits")
     deliveries.forget_orphans()
     click.echo(f"forgot {unanswered.purge(age)} unanswered assistant questions")
+    click.echo(f"forgot {corrections.forget_marks()} spam marks older than 90 days")
 
 
 @outbox.command("worker")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,6 +75,27 @@ def _bind(value: str) -> str | None:
     return value or None
 
 
+def _clock(value: str) -> tuple[int, int]:
+    match = re.match(r"^([01]?\d|2[0-3]):([0-5]\d)$", value.strip())
+    if not match:
+        raise ValueError("expected a UTC time of day as HH:MM, e.g. 08:00")
+    return int(match[1]), int(match[2])
+
+
+def _every(value: str) -> timedelta:
+    match = re.match(r"^(\d+)\s*([dhm])$", value.strip())
+    if not match or int(match[1]) == 0:
+        raise ValueError("expected a number and d, h or m, e.g. 1d, 6h or 30m")
+    unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
+    return timedelta(**{unit: int(match[1])})
+
+
+def _positive(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ValueError("expected a whole number of at least 1")
+    return int(value)
+
+
 def _webhook_format(value: str) -> str:
     if value not in {"standard", "slack"}:
         raise ValueError("expected standard or slack")
@@ -123,6 +145,9 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "OUTBOX_MAX_BACKOFF_SECONDS": ("900", float),
     "OUTBOX_GIVE_UP_SECONDS": ("259200", float),
     "OUTBOX_BATCH_SIZE": ("50", int),
+    "DIGEST_AT": ("08:00", _clock),
+    "DIGEST_EVERY": ("1d", _every),
+    "TRIAGE_LINK_DAYS": ("30", _positive),
     "WEBHOOK_URL": ("", _opt),
     "WEBHOOK_SECRET": ("", _opt),
     "WEBHOOK_FORMAT": ("standard", _webhook_format),

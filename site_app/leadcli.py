@@ -20,7 +20,15 @@ from sqlalchemy import delete, func, select
 from site_app.database import needs_schema
 from site_app.extensions import db
 from site_app.outbox import deliveries
-from site_app.outbox.models import CONTEXT_LABELS, SPAM, WEBHOOK, Delivery, Inquiry, db_now
+from site_app.outbox.models import (
+    CONTEXT_LABELS,
+    SPAM,
+    WEBHOOK,
+    Delivery,
+    Inquiry,
+    SpamMark,
+    db_now,
+)
 
 COLUMNS = ("id", "created_at", "status", "name", "email", "service", "message", *CONTEXT_LABELS)
 # A spreadsheet runs a cell starting with one of these as a formula (also full-width forms).
@@ -59,7 +67,8 @@ def _records(since: datetime | None) -> Iterator[dict[str, Any]]:
 )
 @needs_schema
 def export(format_: str, since: datetime | None) -> None:
-    """Inquiries (not spam) with their lead context, to stdout, for a CRM import."""
+    """Inquiries (held ones too, not spam) with their lead context, to stdout, for a CRM
+    import."""
     records = _records(since)
     if format_ == "json":
         json.dump(list(records), sys.stdout, ensure_ascii=False, indent=2)
@@ -79,9 +88,11 @@ def export(format_: str, since: datetime | None) -> None:
 @click.option("--email", required=True, help="The person's address (any letter case).")
 @needs_schema
 def forget(email: str) -> None:
-    """Erase every inquiry from this address, whatever its state, with its deliveries."""
+    """Erase every inquiry from this address, whatever its state (held and spam too), with
+    its deliveries and the spam marks it left."""
     mine = select(Inquiry.id).where(func.lower(Inquiry.email) == email.strip().lower())
     db.session.execute(delete(Delivery).where(Delivery.inquiry_id.in_(mine)))
+    db.session.execute(delete(SpamMark).where(SpamMark.inquiry_id.in_(mine)))
     result = db.session.execute(delete(Inquiry).where(Inquiry.id.in_(mine)))
     db.session.commit()
     count = int(result.rowcount)  # type: ignore[attr-defined]

@@ -20,8 +20,8 @@ from flask.cli import AppGroup
 from flask_mail import Message
 
 from site_app.extensions import mail
+from site_app.outbox.failures import describe
 from site_app.outbox.mailer import close, connect_secure, log_in, mode
-from site_app.outbox.sender import describe
 
 mail_group = AppGroup("mail", help="Check the mail relay inquiries are delivered to.")
 _SHORT = {"commonName": "CN", "organizationName": "O", "organizationalUnitName": "OU"}

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from site_app.extensions import db
-from site_app.outbox.models import PENDING, SPAM, Inquiry
+from site_app.outbox.models import HELD, PENDING, Inquiry
 from tests.conftest import GOOD, deliver, form_tokens, submit
 from tests.smtp import SMTPServer
 
@@ -149,7 +149,7 @@ def test_a_visitor_without_a_session_cookie_keeps_the_message(app: Flask) -> Non
     assert GOOD["message"] in response.get_data(as_text=True)
 
 
-def test_honeypot_is_answered_as_accepted_kept_as_spam_and_never_mailed(
+def test_honeypot_is_answered_as_accepted_held_for_a_person_and_not_mailed(
     app: Flask, client: FlaskClient, smtp: SMTPServer
 ) -> None:
     html = client.get("/contact").get_data(as_text=True)
@@ -158,7 +158,7 @@ def test_honeypot_is_answered_as_accepted_kept_as_spam_and_never_mailed(
     response = submit(client, website="http://spam.example.com")
     assert response.status_code == 303
     [stored] = inquiries(app)
-    assert stored.status == SPAM and stored.spam_reason == "honeypot"
+    assert stored.status == HELD and stored.reasons  # held with its reasons, never dropped
     assert deliver(app) == 0
     assert smtp.received == []
 

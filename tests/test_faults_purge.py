@@ -10,7 +10,7 @@ from sqlalchemy import event, select
 
 from site_app.extensions import db
 from site_app.outbox import store
-from site_app.outbox.models import DELIVERED, FAILED, PENDING, SPAM, Inquiry, utcnow
+from site_app.outbox.models import DELIVERED, FAILED, HELD, PENDING, SPAM, Inquiry, utcnow
 
 
 def add(app: Flask, status: str, age: timedelta, count: int = 1) -> None:
@@ -34,10 +34,13 @@ def add(app: Flask, status: str, age: timedelta, count: int = 1) -> None:
         db.session.commit()
 
 
-def test_purge_deletes_old_delivered_and_spam_in_batches_and_keeps_the_rest(app: Flask) -> None:
+def test_purge_deletes_old_delivered_held_and_spam_in_batches_and_keeps_the_rest(
+    app: Flask,
+) -> None:
     old, recent = timedelta(days=91), timedelta(days=10)
     add(app, DELIVERED, old, 25)
-    add(app, SPAM, old, 3)
+    add(app, SPAM, old, 2)
+    add(app, HELD, old)
     add(app, DELIVERED, recent)
     add(app, PENDING, old)
     add(app, FAILED, old)
@@ -57,4 +60,4 @@ def test_purge_deletes_old_delivered_and_spam_in_batches_and_keeps_the_rest(app:
     assert len(deletes) == 3  # 10 + 10 + 8: each its own short transaction
     assert left == sorted([DELIVERED, PENDING, FAILED])
     output = app.test_cli_runner().invoke(args=["outbox", "purge", "--older-than", "1d"]).output
-    assert "purged 1 delivered or spam" in output
+    assert "purged 1 delivered, held or spam" in output

@@ -78,6 +78,9 @@ def test_hostile_fields(
     assert (response.status_code == 303) == mailed
     if not mailed:
         assert "There is a problem with your message" in response.get_data(as_text=True)
+    # Triage may hold an odd-looking message; delivered from the digest, it must still be
+    # valid on the wire (a lead is left as it is).
+    app.test_cli_runner().invoke(args=["outbox", "release", "1"])
     deliver(app)
     assert len(smtp.received) == (1 if mailed else 0)
     assert_only_our_inbox(smtp)

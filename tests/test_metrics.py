@@ -80,7 +80,8 @@ def test_inquiries_and_deliveries_are_counted_by_outcome(
     def attempts(outcome: str) -> float:
         return sample("glissando_outbox_delivery_attempts_total", outcome=outcome)
 
-    before = {o: inquiries(o) for o in ("accepted", "spam", "invalid", "rate_limited")}
+    before = {o: inquiries(o) for o in ("accepted", "held", "invalid", "rate_limited")}
+    honeypots = sample("glissando_triage_signals_total", signal="honeypot")
     tried = {o: attempts(o) for o in ("delivered", "retry")}
     relayed = sample("glissando_outbox_relay_seconds_count")
     assert submit(client, email="not an address").status_code == 422
@@ -96,11 +97,12 @@ def test_inquiries_and_deliveries_are_counted_by_outcome(
     assert deliver(app) == 1
     assert {o: inquiries(o) - n for o, n in before.items()} == {
         "accepted": 1,
-        "spam": 1,
+        "held": 1,
         "invalid": 1,
         "rate_limited": 1,
     }
     assert {o: attempts(o) - n for o, n in tried.items()} == {"delivered": 1, "retry": 1}
+    assert sample("glissando_triage_signals_total", signal="honeypot") == honeypots + 1
     assert sample("glissando_outbox_relay_seconds_count") == relayed + 2
 
 
@@ -145,7 +147,7 @@ def test_outbox_figures_are_read_from_the_database_at_scrape_time(
         db.session.commit()
     stuck = scrape(collector)
     assert stuck["glissando_outbox_inquiries{pending}"] == 1
-    assert stuck["glissando_outbox_inquiries{spam}"] == 1
+    assert stuck["glissando_outbox_inquiries{held}"] == 1
     assert 1190 < stuck["glissando_outbox_oldest_pending_age_seconds"] < 1300
     smtp.handler.mode = "accept"
     assert deliver(app) == 1

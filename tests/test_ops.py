@@ -44,6 +44,11 @@ def test_bad_configuration_is_refused_in_one_line(
         ("MAIL_USE_TLS", "maybe"),
         ("CONTACT_RATE_LIMIT", "lots"),
         ("OUTBOX_SENDER", "celery"),
+        ("DIGEST_AT", "25:00"),
+        ("DIGEST_AT", "8am"),
+        ("DIGEST_EVERY", "0d"),
+        ("DIGEST_EVERY", "daily"),
+        ("TRIAGE_LINK_DAYS", "0"),
     ],
 )
 def test_unparseable_environment_values_name_the_setting(
@@ -159,6 +164,17 @@ def test_outbox_status_on_a_database_migrated_halfway_names_the_missing_tables(
     done = flask(url, "outbox", "status")
     assert done.returncode != 0
     assert done.stderr == (
-        "Error: the database has no table assistant_questions, deliveries: "
+        "Error: the database has no table assistant_questions, deliveries, digests, spam_marks: "
         "run `flask --app wsgi db upgrade`\n"
     )
+
+
+def test_outbox_list_on_a_database_before_triage_names_the_missing_columns(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    assert flask(url, "db", "upgrade", "0003").returncode == 0
+    done = flask(url, "outbox", "list", "--state", "held")
+    assert done.returncode != 0
+    assert done.stderr.startswith("Error: the database has no table digests, spam_marks")
+    assert "Traceback" not in done.stderr

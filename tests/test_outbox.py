@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from site_app.extensions import db
 from site_app.outbox import leases, store
-from site_app.outbox.models import DELIVERED, FAILED, PENDING, SPAM, Inquiry, RateHit, utcnow
+from site_app.outbox.models import DELIVERED, FAILED, HELD, PENDING, Inquiry, RateHit, utcnow
 from site_app.outbox.sender import deliver_due
 from tests.conftest import deliver, submit, test_config
 from tests.smtp import SMTPServer
@@ -167,15 +167,15 @@ def test_ops_commands_list_retry_and_purge(
     submit(client, message="pending")
     runner = app.test_cli_runner()
     listing = runner.invoke(args=["outbox", "list"]).output.splitlines()
-    assert [line.split()[1] for line in listing] == [PENDING, SPAM, FAILED]
+    assert [line.split()[1] for line in listing] == [PENDING, HELD, FAILED]
     assert "ada@example.com" in listing[0]
-    assert runner.invoke(args=["outbox", "list", "--state", "spam"]).output.count("\n") == 1
+    assert runner.invoke(args=["outbox", "list", "--state", "held"]).output.count("\n") == 1
     assert runner.invoke(args=["outbox", "retry"]).exit_code != 0
     smtp.handler.mode = "accept"
     assert "queued 1" in runner.invoke(args=["outbox", "retry", "1"]).output
     deliver(app)
     statuses = {r.id: r.status for r in rows(app)}
-    assert statuses == {1: DELIVERED, 2: SPAM, 3: DELIVERED}
+    assert statuses == {1: DELIVERED, 2: HELD, 3: DELIVERED}
     assert "purged 0" in runner.invoke(args=["outbox", "purge", "--older-than", "90d"]).output
     with app.app_context():
         db.session.execute(update(Inquiry).values(created_at=utcnow() - timedelta(days=91)))

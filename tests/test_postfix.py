@@ -28,6 +28,9 @@ def test_postfix_delivers_every_case_to_the_maildir(
         client = app.test_client()
         for fields in CASES:
             assert submit(client, **fields).status_code == 303
+        # Triage may hold an odd-looking one: delivered from the digest, it arrives the same.
+        ids = [str(n) for n in range(1, len(CASES) + 1)]
+        app.test_cli_runner().invoke(args=["outbox", "release", *ids])
         assert deliver(app) == len(CASES)
         stored = postfix.delivered(len(CASES))
     by_id = {parse(raw)["X-Inquiry-ID"]: raw for raw in stored}

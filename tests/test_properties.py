@@ -20,9 +20,13 @@ from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from site_app import create_app
 from site_app.database import upgrade_schema
+from site_app.extensions import db
+from site_app.outbox import corrections
+from site_app.outbox.models import KEPT_OUT, Inquiry
 from tests.conftest import ARTIFACTS, GOOD, deliver, form_tokens, test_config
 from tests.smtp import SMTPServer
 from tests.wire import assert_carries, assert_valid_on_wire, parse
@@ -115,6 +119,9 @@ def test_every_accepted_inquiry_arrives_valid_and_intact(site: tuple[Flask, SMTP
             assert "There is a problem with your message" in page or "too large" in page
             return
         relay.received.clear()
+        with app.app_context():  # random text may look like spam: released, as sales would
+            for held in db.session.scalars(select(Inquiry.id).where(Inquiry.status.in_(KEPT_OUT))):
+                corrections.release(held)
         assert deliver(app) == 1, "an accepted inquiry is delivered"
         [received] = relay.received
         assert_valid_on_wire(received.raw, relay.smtputf8)

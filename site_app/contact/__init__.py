@@ -23,10 +23,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from site_app import metrics
+from site_app import metrics, triage
 from site_app.config import parse_rate
 from site_app.contact import context as lead_context
-from site_app.contact import ratelimit
+from site_app.contact import ratelimit, triaging
 from site_app.contact.forms import (
     MESSAGE_MAX,
     ContactForm,
@@ -39,6 +39,7 @@ from site_app.contact.forms import (
 )
 from site_app.extensions import db
 from site_app.outbox import store
+from site_app.outbox.models import PENDING
 from site_app.outbox.worker import wake_sender
 
 bp = Blueprint("contact", __name__, url_prefix="/contact")
@@ -91,12 +92,9 @@ def submit() -> ResponseReturnValue:
     token, age = stamp
     if store.find(token) is not None:
         return redirect(url_for("contact.thanks"), code=303)  # Send pressed twice
-    spam_reason = "honeypot" if form.website.data else None
-    if (
-        spam_reason is None
-        and age < current_app.config["CONTACT_MIN_FILL_SECONDS"]
-        and not confirmed(form.confirm.data or "", token)
-    ):
+    honeypot = bool(form.website.data)
+    was_confirmed = confirmed(form.confirm.data or "", token)
+    if not honeypot and age < current_app.config["CONTACT_MIN_FILL_SECONDS"] and not was_confirmed:
         # Faster than most people type: autofill, a pasted or pre-filled message, or a bot.
         # Ask once to press Send again rather than drop it; nothing is stored yet.
         form.confirm.data = confirmation(token)
@@ -109,14 +107,20 @@ def submit() -> ResponseReturnValue:
         return too_many_requests(form)
     fields = {name: getattr(form, name).data for name in ("name", "email", "service", "message")}
     context = lead_context.bounded(stamp_context(form.stamp.data))
-    inquiry, created = store.store(token, fields, client, spam_reason, context)
+    # The same thank-you whatever triage decides: a bot learns nothing from the answer.
+    verdict = triaging.decide(
+        triage.Submission(
+            **fields, honeypot=honeypot, fill_seconds=age, confirmed=was_confirmed, client=client
+        )
+    )
+    inquiry, created = store.store(token, fields, client, verdict, context)
     if created:
-        metrics.count_inquiry("spam" if spam_reason else "accepted")
-    if created and spam_reason is None:
+        metrics.count_inquiry("accepted" if verdict.outcome == PENDING else verdict.outcome)
+    if created and verdict.outcome == PENDING:
         log.info("inquiry %s stored, pending delivery", inquiry.id)
         wake_sender()
     elif created:
-        log.info("inquiry %s stored as spam (%s)", inquiry.id, spam_reason)
+        log.info("inquiry %s stored as %s (%s)", inquiry.id, verdict.outcome, verdict.signals)
     else:
         log.info("inquiry %s submitted again; kept once", inquiry.id)
     return redirect(url_for("contact.thanks"), code=303)

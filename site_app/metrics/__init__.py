@@ -28,9 +28,20 @@ HTTP_DURATION = Histogram(
 )
 INQUIRIES_RECEIVED = Counter(
     "glissando_contact_inquiries",
-    "Contact-form posts by outcome: accepted, spam, rate_limited, invalid, expired, confirm, "
-    "unavailable (the database did not answer).",
+    "Contact-form posts by outcome: accepted (a lead), held (possibly spam), spam, "
+    "rate_limited, invalid, expired, confirm, unavailable (the database did not answer).",
     ["outcome"],
+)
+TRIAGE_SIGNALS = Counter(
+    "glissando_triage_signals",
+    "Triage signals that fired on stored submissions, by signal name.",
+    ["signal"],
+)
+TRIAGE_CORRECTIONS = Counter(
+    "glissando_triage_corrections",
+    "Sales' and ops' corrections to triage: released (held or spam, delivered after all), "
+    "marked_spam (a lead or held inquiry filed as spam).",
+    ["action"],
 )
 DELIVERY_ATTEMPTS = Counter(
     "glissando_outbox_delivery_attempts",
@@ -59,6 +70,15 @@ def init_app(app: Flask) -> None:
 
 def count_inquiry(outcome: str) -> None:
     INQUIRIES_RECEIVED.labels(outcome).inc()
+
+
+def count_signals(names: tuple[str, ...] | list[str]) -> None:
+    for name in names:
+        TRIAGE_SIGNALS.labels(name).inc()
+
+
+def count_correction(action: str) -> None:
+    TRIAGE_CORRECTIONS.labels(action).inc()
 
 
 def count_delivery(outcome: str) -> None:

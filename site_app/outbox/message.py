@@ -11,17 +11,23 @@ sends it: :class:`InquiryMessage` is a Flask-Mail message whose MIME form is thi
 
 from __future__ import annotations
 
+import re
 from calendar import timegm
+from collections.abc import Sequence
+from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formatdate, parseaddr
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_mail import Message
 
-from site_app.outbox.models import Inquiry
+from site_app.outbox import links
+from site_app.outbox.models import Digest, Inquiry
 
 # Bodies are always 7-bit on the wire (base64 or quoted-printable when needed), whatever the
 # relay offers; only headers carry raw UTF-8, and only under SMTPUTF8.
@@ -65,24 +71,67 @@ def _body_encoding(text: str) -> str | None:
     return "base64" if text.startswith("From ") or "\nFrom " in text else None
 
 
-def build_mime(inquiry: Inquiry, smtputf8: bool = False) -> EmailMessage:
+def _headed(subject: str, policy: EmailPolicy[EmailMessage] = _ASCII) -> EmailMessage:
     config = current_app.config
-    reply_to = reply_address(inquiry.email, smtputf8)
-    context = {"inquiry": inquiry, "reply_to": reply_to}
-    mime = EmailMessage(policy=_UTF8 if smtputf8 and not inquiry.email.isascii() else _ASCII)
-    mime["Subject"] = f"New inquiry #{inquiry.id}: {inquiry.service} — {inquiry.name}"
+    mime = EmailMessage(policy=policy)
+    mime["Subject"] = subject
     mime["From"] = _address(*parseaddr(config["MAIL_DEFAULT_SENDER"]))
     mime["To"] = config["CONTACT_RECIPIENT"]
+    return mime
+
+
+def _bodies(mime: EmailMessage, template: str, **context: Any) -> None:
+    """The template pair ``template``.txt and .html as the message's two parts."""
+    text = render_template(f"{template}.txt", **context)
+    mime.set_content(text, cte=_body_encoding(text))
+    html = render_template(f"{template}.html", **context)
+    mime.add_alternative(html, subtype="html", cte=_body_encoding(html))
+
+
+def _date(when: datetime) -> str:
+    return formatdate(float(timegm(when.timetuple())), localtime=True)
+
+
+def build_mime(inquiry: Inquiry, smtputf8: bool = False) -> EmailMessage:
+    reply_to = reply_address(inquiry.email, smtputf8)
+    policy = _UTF8 if smtputf8 and not inquiry.email.isascii() else _ASCII
+    mime = _headed(f"New inquiry #{inquiry.id}: {inquiry.service} — {inquiry.name}", policy)
     if reply_to:
         mime["Reply-To"] = _address(inquiry.name, reply_to)
-    mime["Date"] = formatdate(float(timegm(inquiry.created_at.timetuple())), localtime=True)
+    mime["Date"] = _date(inquiry.created_at)
     mime["Message-ID"] = inquiry.message_id  # the same on every retry
     mime["X-Inquiry-ID"] = str(inquiry.id)
-    text = render_template("email/inquiry.txt", **context)
-    mime.set_content(text, cte=_body_encoding(text))
-    html = render_template("email/inquiry.html", **context)
-    mime.add_alternative(html, subtype="html", cte=_body_encoding(html))
+    spam_url = links.url(inquiry, links.MARK_SPAM)
+    _bodies(mime, "email/inquiry", inquiry=inquiry, reply_to=reply_to, spam_url=spam_url)
     return mime
+
+
+def build_digest(digest: Digest, listed: Sequence[Inquiry]) -> InquiryMessage:
+    """The digest of held inquiries: ``listed`` in full (the newest), the rest counted."""
+    held = digest.held_count
+    mime = _headed(f"Digest: {held} held {'inquiry' if held == 1 else 'inquiries'} to review")
+    mime["Date"] = _date(digest.created_at)
+    mime["Message-ID"] = digest.message_id
+    mime["X-Digest-ID"] = str(digest.id)
+    entries = [(i, links.url(i, links.DELIVER), excerpt(i.message)) for i in listed]
+    _bodies(mime, "email/digest", digest=digest, entries=entries, more=held - len(listed))
+    config = current_app.config
+    return InquiryMessage(mime, config["MAIL_DEFAULT_SENDER"], config["CONTACT_RECIPIENT"], [])
+
+
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
+
+
+def excerpt(message: str, length: int = 240) -> str:
+    """The start of a message on one line, cut at a word, its links defanged.
+
+    A digest lists what looked like spam: its links, left live, would be one click away
+    for sales and would make the digest itself look like spam to URI blocklists.
+    """
+    flat = " ".join(message.split())
+    if len(flat) > length:
+        flat = flat[:length].rsplit(" ", 1)[0] + " …"
+    return _URL.sub(lambda m: re.sub(r"(?i)^http", "hxxp", m[0]).replace(".", "[.]"), flat)
 
 
 def _address(name: str, addr_spec: str) -> Address:

@@ -1,4 +1,5 @@
-"""The tables: inquiries (the durable outbox), their deliveries and rate-limit hits.
+"""The tables: inquiries (the durable outbox), their deliveries, digests, spam marks and
+rate-limit hits.
 
 An inquiry row carries its e-mail's delivery state itself; every other
 destination (the webhook) has a ``Delivery`` row of its own, so each one
@@ -25,8 +26,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from site_app.extensions import db
 
-PENDING, DELIVERED, FAILED, SPAM = "pending", "delivered", "failed", "spam"
-STATES = (PENDING, DELIVERED, FAILED, SPAM)
+PENDING, DELIVERED, FAILED, HELD, SPAM = "pending", "delivered", "failed", "held", "spam"
+STATES = (PENDING, DELIVERED, FAILED, HELD, SPAM)
+# Kept out of the inbox by triage: never claimed by a sender until released.
+KEPT_OUT = (HELD, SPAM)
 WEBHOOK = "webhook"
 # An inquiry's context keys, as sales read them.
 CONTEXT_LABELS = {
@@ -73,7 +76,10 @@ class DeliveryState:
 
 class Inquiry(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
     __tablename__ = "inquiries"
-    __table_args__ = (Index("ix_inquiries_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_inquiries_due", "status", "next_attempt_at"),
+        Index("ix_inquiries_text_fingerprint", "text_fingerprint", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The signed token the form carried: a second press of Send finds this row.
@@ -88,6 +94,15 @@ class Inquiry(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Where the lead came from (page, referrer host, utm_*, question), from the signed stamp.
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Triage: why it was held or filed as spam, as sales read it, and the marks a repeat
+    # would share (remembered when sales mark it as spam).
+    reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    fingerprints: Mapped[list[str] | None] = mapped_column(JSON)
+    text_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # Set when sales (or ops) deliver a held one: retries give up counting from here.
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The digest that listed (held) or counted (spam) it: never listed twice.
+    digest_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Delivery(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
@@ -102,6 +117,33 @@ class Delivery(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
     destination: Mapped[str] = mapped_column(String(32))
     # The same on every retry, so the receiver can drop a repeat (Standard Webhooks' webhook-id).
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Digest(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
+    """One e-mail listing the inquiries held in a period; ``period_key`` is unique, so
+    however many senders on however many hosts reach the hour, one row wins."""
+
+    __tablename__ = "digests"
+    __table_args__ = (Index("ix_digests_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_key: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str] = mapped_column(String(255))
+    held_count: Mapped[int] = mapped_column(Integer, default=0)
+    spam_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SpamMark(db.Model):  # type: ignore[name-defined,misc]
+    """A fingerprint of an inquiry sales marked as spam; forgotten after 90 days."""
+
+    __tablename__ = "spam_marks"
+    __table_args__ = (Index("ix_spam_marks_fingerprint", "fingerprint", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(255))
+    inquiry_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class RateHit(db.Model):  # type: ignore[name-defined,misc]

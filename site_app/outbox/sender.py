@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import ssl
 import threading
 import time
 
@@ -19,55 +18,12 @@ from sqlalchemy.exc import DBAPIError
 
 from site_app import metrics
 from site_app.extensions import db
-from site_app.outbox import leases, message, store
-from site_app.outbox.mailer import RelayNotConfigured, close, connect, offers_smtputf8
+from site_app.outbox import digestmail, leases, message, store
+from site_app.outbox.failures import describe, permanent
+from site_app.outbox.mailer import close, connect, offers_smtputf8
 from site_app.outbox.models import FAILED, Inquiry
 
 log = logging.getLogger(__name__)
-
-
-# OpenSSL's verify codes, named the way ops talk about a bad certificate.
-_CERT_PROBLEMS = {
-    9: "not yet valid",
-    10: "expired",
-    **dict.fromkeys((2, 18, 19, 20, 21), "unknown CA"),
-    **dict.fromkeys((62, 64), "wrong host name"),
-}
-
-
-def _text(answer: bytes | str) -> str:
-    return answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
-
-
-def describe(error: BaseException) -> str:
-    if isinstance(error, RelayNotConfigured):
-        return str(error)
-    if isinstance(error, ssl.SSLCertVerificationError):
-        kind = _CERT_PROBLEMS.get(error.verify_code)
-        return f"TLS certificate rejected{f' ({kind})' if kind else ''}: {error.verify_message}"
-    if isinstance(error, smtplib.SMTPAuthenticationError):
-        return f"relay refused the credentials: {error.smtp_code} {_text(error.smtp_error)}"
-    if isinstance(error, ConnectionRefusedError):
-        return "connection refused by the relay"
-    # smtplib reports a read that timed out as SMTPServerDisconnected; the cause tells.
-    if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
-        return "timed out waiting for the relay (MAIL_TIMEOUT)"
-    if isinstance(error, smtplib.SMTPResponseException):
-        return f"relay answered {error.smtp_code}: {_text(error.smtp_error)}"
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        code, answer = next(iter(error.recipients.values()))
-        return f"relay refused the recipient: {code} {answer.decode(errors='replace')}"
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-
-
-def permanent(error: BaseException) -> bool:
-    """Only a 5xx answer to the message itself is final for that inquiry.
-
-    Credentials, MAIL FROM and RCPT TO are our own settings (CONTACT_RECIPIENT), the same
-    for every inquiry: a refusal there ("530 auth required", "550 relaying denied") is a
-    configuration problem, so the inquiry waits, retried, until ops fix it.
-    """
-    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
 
 
 def _record_failure(inquiry: Inquiry, error: BaseException) -> None:
@@ -76,7 +32,8 @@ def _record_failure(inquiry: Inquiry, error: BaseException) -> None:
         leases.mark_failed(inquiry, reason)
         status = FAILED
     else:
-        status = leases.mark_retry(inquiry, inquiry.created_at, reason)
+        # A released inquiry gets the full retry time from its release, not its arrival.
+        status = leases.mark_retry(inquiry, inquiry.released_at or inquiry.created_at, reason)
     metrics.count_delivery("failed" if status == FAILED else "retry")
     if permanent(error):
         # The relay refused a message the site built: a bug in the site, not the visitor's.
@@ -118,6 +75,16 @@ def _record_sent() -> None:
 
 def deliver_due(
     owner: str, batch_size: int, lease_seconds: float, stop: threading.Event | None = None
+) -> int:
+    """One pass of the e-mail loop: a batch of inquiries, then the digest when one is due."""
+    delivered = _deliver_inquiries(owner, batch_size, lease_seconds, stop)
+    if stop is None or not stop.is_set():
+        delivered += digestmail.send_due(owner, lease_seconds)
+    return delivered
+
+
+def _deliver_inquiries(
+    owner: str, batch_size: int, lease_seconds: float, stop: threading.Event | None
 ) -> int:
     """Claim and send one batch; return how many were delivered.
 

@@ -7,7 +7,8 @@ Its e-mail is claimed and marked under a lease by ``leases``.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -16,7 +17,26 @@ from sqlalchemy.exc import IntegrityError
 
 from site_app.extensions import db
 from site_app.outbox import deliveries, leases
-from site_app.outbox.models import DELIVERED, FAILED, PENDING, SPAM, Inquiry, db_now
+from site_app.outbox.models import (
+    DELIVERED,
+    FAILED,
+    KEPT_OUT,
+    PENDING,
+    STATES,
+    Inquiry,
+    db_now,
+)
+
+
+@dataclass(frozen=True)
+class Triaged:
+    """What triage decided for a new inquiry, as the outbox keeps it."""
+
+    outcome: str = PENDING  # PENDING (a lead), HELD or SPAM
+    reasons: Sequence[str] = ()
+    fingerprints: Sequence[str] = ()
+    text_fingerprint: str | None = None
+    signals: Sequence[str] = field(default=())
 
 
 def message_id_for(token: str, sender: str) -> str:
@@ -32,13 +52,15 @@ def store(
     token: str,
     fields: Mapping[str, str],
     client_hash: str,
-    spam_reason: str | None,
+    triaged: Triaged | None = None,
     context: Mapping[str, str] | None = None,
 ) -> tuple[Inquiry, bool]:
     """Save one inquiry; return it and whether it is new (False: Send pressed twice).
 
-    A genuine one is queued, in the same transaction, for every other destination.
+    A lead is queued, in the same transaction, for every other destination; a held or
+    spam one for none (until it is released).
     """
+    triaged = triaged or Triaged()
     now = db_now()
     inquiry = Inquiry(
         token=token,
@@ -48,15 +70,17 @@ def store(
         service=fields["service"],
         message=fields["message"],
         client_hash=client_hash,
-        status=SPAM if spam_reason else PENDING,
-        spam_reason=spam_reason,
+        status=triaged.outcome,
+        reasons=list(triaged.reasons) or None,
+        fingerprints=sorted(triaged.fingerprints) or None,
+        text_fingerprint=triaged.text_fingerprint,
         created_at=now,
         next_attempt_at=now,
         context=dict(context) if context else None,
     )
     db.session.add(inquiry)
     try:
-        if spam_reason is None:
+        if triaged.outcome == PENDING:
             deliveries.add_for(inquiry)
         db.session.commit()
     except IntegrityError:
@@ -77,7 +101,7 @@ def claim(owner: str, limit: int, lease_seconds: float) -> list[Inquiry]:
 def counts() -> dict[str, int]:
     rows = db.session.execute(select(Inquiry.status, func.count()).group_by(Inquiry.status))
     found = {status: count for status, count in rows}
-    return {status: found.get(status, 0) for status in (PENDING, DELIVERED, FAILED, SPAM)}
+    return {status: found.get(status, 0) for status in STATES}
 
 
 def oldest_pending() -> datetime | None:
@@ -101,7 +125,8 @@ def retry(ids: list[int] | None) -> int:
 
 
 def purge(older_than: timedelta, batch: int = 2000, pause: float = 0.1) -> int:
-    """Delete delivered and spam inquiries older than ``older_than``; never pending or failed.
+    """Delete delivered, held and spam inquiries older than ``older_than``; never pending or
+    failed.
 
     In batches, each its own short transaction. On SQLite a waiting writer polls for the
     lock (up to every 100 ms), so a pause as long between batches lets a visitor's Send in.
@@ -109,7 +134,7 @@ def purge(older_than: timedelta, batch: int = 2000, pause: float = 0.1) -> int:
     cutoff = db_now() - older_than
     old = (
         select(Inquiry.id)
-        .where(Inquiry.status.in_((DELIVERED, SPAM)), Inquiry.created_at < cutoff)
+        .where(Inquiry.status.in_((DELIVERED, *KEPT_OUT)), Inquiry.created_at < cutoff)
         .limit(batch)
     )
     sqlite = db.session.get_bind().dialect.name == "sqlite"

@@ -1,0 +1,25 @@
+"""Asking triage about a new submission, once, and putting its verdict in the outbox's terms."""
+
+from __future__ import annotations
+
+from site_app import metrics, triage
+from site_app.outbox.corrections import OutboxMemory
+from site_app.outbox.models import HELD, PENDING, SPAM
+from site_app.outbox.store import Triaged
+
+STATE = {"lead": PENDING, "held": HELD, "spam": SPAM}
+
+
+def _marks(submission: triage.Submission) -> tuple[frozenset[str], str | None]:
+    # Until the engine fills these in, a submission has no marks (and nothing is remembered).
+    try:
+        return triage.fingerprints(submission), triage.text_fingerprint(submission.message)
+    except NotImplementedError:
+        return frozenset(), None
+
+
+def decide(submission: triage.Submission) -> Triaged:
+    verdict = triage.judge(submission, OutboxMemory(submission.client))
+    marks, text = _marks(submission)
+    metrics.count_signals(verdict.signals)
+    return Triaged(STATE[verdict.outcome], verdict.reasons, sorted(marks), text, verdict.signals)
