@@ -65,7 +65,10 @@ def _page(form: ContactForm, status: int = 200, notice: str | None = None) -> Re
 
 @bp.get("")
 def form() -> Response:
-    form = ContactForm(stamp=new_stamp(lead_context.from_request(request)))
+    context = lead_context.from_request(request)
+    if lead_context.from_panel(context):
+        metrics.count_funnel("form_opened")
+    form = ContactForm(stamp=new_stamp(context))
     # "Ask our team" from the guide assistant: the visitor's question, ready to send.
     form.message.data = clean_text(request.args.get("question"))[:MESSAGE_MAX] or None
     return _page(form)
@@ -112,6 +115,8 @@ def submit() -> ResponseReturnValue:
     inquiry, created = store.store(token, fields, client, spam_reason, context)
     if created:
         metrics.count_inquiry("spam" if spam_reason else "accepted")
+    if created and lead_context.from_panel(context):
+        metrics.count_funnel("inquiry_sent")
     if created and spam_reason is None:
         log.info("inquiry %s stored, pending delivery", inquiry.id)
         wake_sender()
