@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from site_app.assistant import votes
@@ -16,6 +20,8 @@ from site_app.extensions import db
 from site_app.guide.content import load_guide
 from site_app.outbox.models import utcnow
 from tests.test_assistant import JSON, ask
+from tests.test_backends import database_url  # noqa: F401 - the fixture: SQLite and PostgreSQL
+from tests.test_panel_leads import funnel
 
 GUIDE = load_guide()
 
@@ -184,3 +190,39 @@ def test_every_section_offers_a_follow_up_that_leads_back_to_it(client: FlaskCli
             continue  # the answer to "What's CLIP?" itself
         answer = ask(client, offered[section.title])
         assert answer["answers"][0]["title"] == section.title  # type: ignore[index]
+
+
+def test_funnel_counts_votes_by_answer(client: FlaskClient) -> None:
+    before = {v: funnel(f"vote_{v}") for v in ("yes", "no")}
+    vote(client, token_for(client, "What are the risks?"), "no")
+    token = token_for(client, "What's next?")
+    vote(client, token, "yes")
+    vote(client, token, "yes")  # refused as a replay: not counted
+    assert funnel("vote_no") == before["no"] + 1 and funnel("vote_yes") == before["yes"] + 1
+
+
+def test_votes_count_once_across_hosts_and_threads(
+    make_app: Callable[..., Flask],
+    database_url: str,  # noqa: F811 - the fixture imported above
+) -> None:
+    hosts = [make_app(DATABASE_URL=database_url) for _ in range(2)]
+    token = token_for(hosts[0].test_client(), "What are the risks?")
+    assert sorted(vote(app.test_client(), token, "no")[0] for app in hosts) == [200, 409]
+    # Eight first votes on one new pair at once, half on each host: all eight count.
+    tokens = [token_for(hosts[0].test_client(), "What's next?") for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(
+            pool.map(lambda n: vote(hosts[n % 2].test_client(), tokens[n], "yes")[0], range(8))
+        )
+    assert statuses == [200] * 8
+    with hosts[1].app_context():
+        found = select(AnswerVote.yes).where(AnswerVote.question == "what's next")
+        assert db.session.scalar(found) == 8
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=st.text(max_size=300), choice=st.text(max_size=10))
+def test_any_posted_vote_gets_a_clear_answer(client: FlaskClient, token: str, choice: str) -> None:
+    for headers in (JSON, {}):
+        response = client.post("/ask/vote", data={"token": token, "vote": choice}, headers=headers)
+        assert response.status_code == 400

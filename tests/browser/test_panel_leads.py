@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from site_app import create_app
 from tests.browser.conftest import axe_violations, screenshot
@@ -148,6 +148,27 @@ def test_a_follow_up_button_asks_its_question(
     expect(dialog.locator(".chatbot-a").nth(1).get_by_role("button", name="Yes")).to_be_visible()
 
 
+def test_suggestions_are_shown_when_the_answer_has_them(
+    new_page: Callable[..., Page], site: Gunicorn
+) -> None:
+    """The ranking engine may add "suggestions" (closest sections when unsure): shown as links."""
+    page = new_page(width=375)
+    suggestions = [{"title": "Benefits of Foundation Models", "url": "/guide/benefits"}]
+
+    def unsure(route: Route) -> None:
+        body = route.fetch().json()
+        route.fulfill(json={**body, "suggestions": suggestions})
+
+    page.route("**/ask?q=*", unsure)
+    page.goto(site.url + "/")
+    dialog = open_panel(page)
+    reply = ask(dialog, "What are your prices?", 1)
+    expect(reply).to_contain_text("Closest in the guide:")
+    expect(reply.get_by_role("link", name="Benefits of Foundation Models")).to_have_attribute(
+        "href", "/guide/benefits"
+    )
+
+
 def test_too_fast_then_429_inside_the_panel_keep_every_word(
     new_page: Callable[..., Page], strict_site: Gunicorn, site_smtp: SMTPServer
 ) -> None:
@@ -183,7 +204,7 @@ def test_too_fast_then_429_inside_the_panel_keep_every_word(
 def test_a_database_outage_inside_the_panel_keeps_every_word(
     new_page: Callable[..., Page], read_only_site: Gunicorn
 ) -> None:
-    page = new_page(width=320)
+    page = new_page(width=320, color_scheme="dark")
     page.goto(read_only_site.url + "/guide/real-world-applications")
     url = page.url
     dialog = open_panel(page)
