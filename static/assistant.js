@@ -12,7 +12,7 @@
   if (document.body.classList.contains("no-chatbot")) return;
 
   var KEPT = 5, QUESTION_MAX = 150; // the conversation the inquiry carries (see contact/context.py)
-  var asked = [], seen = [], inquiry = null;
+  var asked = [], seen = [], inquiry = null, contact = "/contact";
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -90,6 +90,7 @@
   }
 
   function say(answer, question) {
+    if (answer.contact_url) contact = answer.contact_url.split("?")[0];
     var reply = el("div", { class: "chatbot-a" });
     if (answer.error) reply.appendChild(el("p", {}, answer.error));
     else if (answer.answered) {
@@ -133,7 +134,7 @@
   /* The inquiry: the contact page's own form, fetched and posted here. */
   function contactUrl() {
     var query = ["via=panel"].concat(asked.map(function (q) { return "asked=" + encodeURIComponent(q); }));
-    return "/contact?" + query.join("&");
+    return contact + "?" + query.join("&");
   }
 
   function parse(html) { return new DOMParser().parseFromString(html, "text/html"); }
@@ -162,8 +163,7 @@
   function answered(section, response, html) {
     var page = parse(html);
     var main = page.querySelector("main") || page.body;
-    var path = new URL(response.url).pathname;
-    if (response.ok && path === "/contact/thanks") {
+    if (response.ok && /\/contact\/thanks$/.test(new URL(response.url).pathname)) {
       section.textContent = "";
       var title = el("h3", { tabindex: "-1" }, main.querySelector("h1").textContent);
       section.appendChild(title);
@@ -223,7 +223,7 @@
       .catch(function () {
         inquiry = null;
         var sorry = el("p", {}, "Sorry, the form did not load. ");
-        sorry.appendChild(el("a", { href: "/contact?question=" + encodeURIComponent(question) }, "Open the contact page"));
+        sorry.appendChild(el("a", { href: contact + "?question=" + encodeURIComponent(question) }, "Open the contact page"));
         section.appendChild(sorry);
         show(section);
       });

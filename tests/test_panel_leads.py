@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 
 from site_app.contact import context as lead_context
 from site_app.webhooks import payload
-from tests.conftest import deliver
+from tests.conftest import GOOD, deliver, form_tokens
 from tests.smtp import SMTPServer
 from tests.test_leads import send, stored
 
@@ -83,3 +83,16 @@ def test_any_conversation_is_bounded(questions: list[object], via: str) -> None:
         assert 0 < len(question) <= lead_context.QUESTION_MAX
         assert "\n" not in question and "\r" not in question
     assert kept.get("via") in (None, "panel")
+
+
+def test_an_expired_session_keeps_the_conversation(
+    app: Flask, client: FlaskClient, smtp: SMTPServer
+) -> None:
+    page = client.get(PANEL_URL).get_data(as_text=True)
+    stranger = app.test_client()  # the session cookie is gone, as after a browser restart
+    data = {**form_tokens(page), **GOOD}
+    response = stranger.post("/contact", data=data)
+    assert response.status_code == 400
+    again = stranger.post("/contact", data={**data, **form_tokens(response.text)})
+    assert again.status_code == 303
+    assert stored(app)[0].context == {"questions": ASKED[-5:], "via": "panel"}

@@ -81,7 +81,7 @@ def submit() -> ResponseReturnValue:
     valid = form.validate()
     if stamp is None or "csrf_token" in form.errors:
         # Expired session, forged token or a missing stamp: keep every word, start afresh.
-        form.stamp.data = new_stamp()
+        form.stamp.data = new_stamp(lead_context.bounded(stamp_context(form.stamp.data or "")))
         form.form_errors.clear()
         form.errors.pop("csrf_token", None)
         for field in form:
