@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `make audit`: Lighthouse (mobile preset) on home, one guide section, /contact and an /ask
-# answer, against the site under the production gunicorn config on a free loopback port.
-# Prints the four category scores per page, keeps JSON and HTML reports in
+# `make audit`: Lighthouse (mobile preset) on home, one guide section, /contact, an /ask
+# answer and that answer after a vote, plus snapshots of the chat panel's states
+# (scripts/panel-audit.mjs), against the site under the production gunicorn config on a
+# free loopback port. Prints the four category scores per page, keeps JSON and HTML reports in
 # test-artifacts/lighthouse/, and exits 1 unless every score is 100, naming the audits that
 # cost points.
 set -euo pipefail
@@ -52,7 +53,8 @@ done
 curl -fsS -o /dev/null "$url/healthz" || { echo "audit: gunicorn did not answer on $url" >&2; exit 2; }
 
 section=$($PY -c 'from site_app.guide.content import load_guide; print(load_guide().sections[0].slug)')
-pages=("home /" "section /guide/$section" "contact /contact" "ask /ask?q=What%27s+next%3F")
+pages=("home /" "section /guide/$section" "contact /contact" "ask /ask?q=What%27s+next%3F"
+  "ask-voted /ask?q=What%27s+next%3F&voted=counted")
 # Lighthouse's timings vary from run to run (more so on a busy machine), so each page is
 # audited AUDIT_RUNS times and judged by its median run, as Lighthouse's docs advise.
 runs=${AUDIT_RUNS:-3}
@@ -68,8 +70,13 @@ for entry in "${pages[@]}"; do
   done
 done
 
+# The chat panel's states (open and answered, a vote given, its inquiry form showing).
+panel=0
+node scripts/panel-audit.mjs "$url" "$OUT" || panel=$?
+
 # Scores per page, then every audit below a full score; the exit status says if all are 100.
-$PY - "$OUT" home section contact ask <<'EOF'
+pages=0
+$PY - "$OUT" home section contact ask ask-voted <<'EOF' || pages=$?
 import json
 import shutil
 import sys
@@ -115,3 +122,5 @@ print(f"\nReports: {out}/<page>.report.html and .json")
 print(f"audit: below 100 on: {', '.join(below)}" if below else "audit: every score is 100")
 sys.exit(1 if below else 0)
 EOF
+[ "$panel" = 0 ] || echo "audit: the chat panel's snapshots are below 100 (see above)"
+exit $(( pages || panel ))

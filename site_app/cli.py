@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from site_app import leadcli, triagecli, webhooks
-from site_app.assistant import unanswered
+from site_app.assistant import unanswered, votes
 from site_app.contact import ratelimit
 from site_app.database import needs_schema
 from site_app.extensions import db
@@ -86,8 +86,8 @@ def retry(ids: tuple[int, ...], failed: bool) -> None:
 @needs_schema
 def purge(older_than: str) -> None:
     """Delete delivered, held and spam inquiries older than the age given, expired rate-limit
-    hits, unanswered assistant questions nobody asked for that long, and spam marks older
-    than 90 days."""
+    hits, unanswered assistant questions and answers' votes nobody added to for that long, and
+    spam marks older than 90 days."""
     match = _AGE.match(older_than)
     if not match:
         raise click.BadParameter("use a number and d, h or m, e.g. 90d", param_hint="--older-than")
@@ -98,6 +98,7 @@ def purge(older_than: str) -> None:
     click.echo(f"forgot {ratelimit.forget_expired()} expired rate-limit hits")
     deliveries.forget_orphans()
     click.echo(f"forgot {unanswered.purge(age)} unanswered assistant questions")
+    click.echo(f"forgot {votes.purge(age)} assistant answers' votes")
     click.echo(f"forgot {corrections.forget_marks()} spam marks older than 90 days")
 
 

@@ -77,7 +77,12 @@ def export(format_: str, since: datetime | None) -> None:
     writer = csv.writer(sys.stdout, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for record in records:
-        flat = {**record, **record.pop("context")}
+        context = record.pop("context")
+        # One cell per key: the panel's questions one a line.
+        flat = {
+            **record,
+            **{k: "\n".join(v) if isinstance(v, list) else v for k, v in context.items()},
+        }
         writer.writerow(
             [neutralise(v) if isinstance(v := flat.get(c, ""), str) else v for c in COLUMNS]
         )

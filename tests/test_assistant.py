@@ -36,7 +36,15 @@ def ask(client: FlaskClient, question: str) -> dict[str, object]:
 
 def test_json_answers_best_first_with_section_links(client: FlaskClient) -> None:
     data = ask(client, "What are the risks?")
-    assert set(data) == {"question", "answered", "answers", "contact_url", "suggestions"}
+    assert set(data) == {
+        "question",
+        "answered",
+        "answers",
+        "contact_url",
+        "suggestions",
+        "followups",
+        "vote",
+    }
     assert data["suggestions"] == []  # answered: nothing to suggest
     assert data["question"] == "What are the risks?" and data["answered"] is True
     first = data["answers"][0]  # type: ignore[index]
@@ -181,7 +189,7 @@ def test_unanswered_questions_are_counted_reported_and_purged(
     report = runner.invoke(args=["ask", "report"]).output.splitlines()
     assert report[1].split()[0] == "2" and report[1].endswith("what are your prices")
     assert report[2].split()[0] == "1" and report[2].endswith("are you hiring")
-    assert len(report) == 3
+    assert report[3:] == ["", "no answers voted unhelpful"]
     with app.app_context():
         stale = UnansweredQuestion.text == "are you hiring"
         db.session.execute(

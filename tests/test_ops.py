@@ -164,8 +164,8 @@ def test_outbox_status_on_a_database_migrated_halfway_names_the_missing_tables(
     done = flask(url, "outbox", "status")
     assert done.returncode != 0
     assert done.stderr == (
-        "Error: the database has no table assistant_questions, deliveries, digests, spam_marks: "
-        "run `flask --app wsgi db upgrade`\n"
+        "Error: the database has no table assistant_questions, assistant_vote_tokens, "
+        "assistant_votes, deliveries, digests, spam_marks: run `flask --app wsgi db upgrade`\n"
     )
 
 

@@ -33,14 +33,14 @@ class UnansweredQuestion(db.Model):  # type: ignore[name-defined,misc]
     last_asked: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
-def _key(question: str) -> str:
+def key(question: str) -> str:
     """Questions differing only in case or end punctuation count as one."""
     return question.casefold().rstrip(" ?!.")[:MAX_LENGTH] or question[:MAX_LENGTH]
 
 
 def record(question: str) -> None:
     """Count one more ask of ``question``; never fails the visitor's request."""
-    text, table = _key(question), UnansweredQuestion
+    text, table = key(question), UnansweredQuestion
     try:
         now = db_now()
         bumped = db.session.execute(

@@ -66,7 +66,10 @@ def _page(form: ContactForm, status: int = 200, notice: str | None = None) -> Re
 
 @bp.get("")
 def form() -> Response:
-    form = ContactForm(stamp=new_stamp(lead_context.from_request(request)))
+    context = lead_context.from_request(request)
+    if lead_context.from_panel(context):
+        metrics.count_funnel("form_opened")
+    form = ContactForm(stamp=new_stamp(context))
     # "Ask our team" from the guide assistant: the visitor's question, ready to send.
     form.message.data = clean_text(request.args.get("question"))[:MESSAGE_MAX] or None
     return _page(form)
@@ -79,7 +82,7 @@ def submit() -> ResponseReturnValue:
     valid = form.validate()
     if stamp is None or "csrf_token" in form.errors:
         # Expired session, forged token or a missing stamp: keep every word, start afresh.
-        form.stamp.data = new_stamp()
+        form.stamp.data = new_stamp(lead_context.bounded(stamp_context(form.stamp.data or "")))
         form.form_errors.clear()
         form.errors.pop("csrf_token", None)
         for field in form:
@@ -116,6 +119,8 @@ def submit() -> ResponseReturnValue:
     inquiry, created = store.store(token, fields, client, verdict, context)
     if created:
         metrics.count_inquiry("accepted" if verdict.outcome == PENDING else verdict.outcome)
+    if created and lead_context.from_panel(context):
+        metrics.count_funnel("inquiry_sent")
     if created and verdict.outcome == PENDING:
         log.info("inquiry %s stored, pending delivery", inquiry.id)
         wake_sender()

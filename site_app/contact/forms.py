@@ -48,7 +48,7 @@ def stamp_context(stamp: str) -> object:
     return payload[1] if isinstance(payload, list) and len(payload) == 2 else {}
 
 
-def new_stamp(context: Mapping[str, str] | None = None) -> str:
+def new_stamp(context: Mapping[str, object] | None = None) -> str:
     """A signed token naming this filling of the form; it also dates it.
 
     ``context`` (where the lead came from) rides along, signed with the token.

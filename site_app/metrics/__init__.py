@@ -59,6 +59,13 @@ ASSISTANT_QUESTIONS = Counter(
     ["outcome"],
 )
 
+ASSISTANT_FUNNEL = Counter(
+    "glissando_assistant_funnel",
+    "What the chat panel leads to: votes on answers (vote_yes, vote_no), the inquiry form "
+    "opened in the panel (form_opened) and inquiries sent from it (inquiry_sent).",
+    ["step"],
+)
+
 
 def init_app(app: Flask) -> None:
     if app.config["METRICS_BIND"]:
@@ -92,3 +99,7 @@ def relay_timer() -> Timer:
 
 def count_question(answered: bool) -> None:
     ASSISTANT_QUESTIONS.labels("answered" if answered else "handed_off").inc()
+
+
+def count_funnel(step: str) -> None:
+    ASSISTANT_FUNNEL.labels(step).inc()

@@ -39,6 +39,8 @@ CONTEXT_LABELS = {
     "utm_medium": "utm_medium",
     "utm_campaign": "utm_campaign",
     "question": "Asked the guide assistant",
+    "questions": "Asked in the chat panel",
+    "via": "Sent from",
 }
 
 

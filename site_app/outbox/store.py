@@ -53,7 +53,7 @@ def store(
     fields: Mapping[str, str],
     client_hash: str,
     triaged: Triaged | None = None,
-    context: Mapping[str, str] | None = None,
+    context: Mapping[str, object] | None = None,
 ) -> tuple[Inquiry, bool]:
     """Save one inquiry; return it and whether it is new (False: Send pressed twice).
 

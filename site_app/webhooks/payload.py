@@ -36,7 +36,7 @@ def slack(inquiry: Inquiry) -> bytes:
         f"*New inquiry #{inquiry.id}: {e(inquiry.service)} — {e(inquiry.name)}*",
         f"Email: {e(inquiry.email)}",
         *(
-            f"{label}: {e(str(value))}"
+            f"{label}: {e(' | '.join(value) if isinstance(value, list) else str(value))}"
             for key, label in CONTEXT_LABELS.items()
             if (value := (inquiry.context or {}).get(key))
         ),

@@ -25,6 +25,7 @@ PAGES: dict[str, str] = {
     "ask": "/ask?q=What%27s+CLIP%3F",
     "ask-handoff": "/ask?q=What+are+your+prices%3F",
     "ask-closest": "/ask?q=Who+built+CLIP%3F",  # handed off, with the closest sections
+    "ask-voted": "/ask?q=What+are+the+risks%3F&voted=counted",
     "ask-too-long": "/ask?q=" + "x" * 301,
 }
 # Seen on an instance whose database is read-only: the contact form, filled in and sent.
@@ -34,12 +35,17 @@ STATUS = {"not-found": 404, "contact-errors": 422, "ask-too-long": 400, "contact
 
 @contextmanager
 def running_site(
-    workdir: Path, smtp_port: int, log_name: str, read_only: bool = False
+    workdir: Path,
+    smtp_port: int,
+    log_name: str,
+    read_only: bool = False,
+    **settings: str,
 ) -> Iterator[Gunicorn]:
     """The production gunicorn, delivering to ``smtp_port``, with a form anyone can fill fast.
 
     ``read_only`` opens the database of a site already running in ``workdir`` read-only,
-    as a host whose disk went read-only would: every Send is a 503.
+    as a host whose disk went read-only would: every Send is a 503. ``settings`` override
+    the environment below.
     """
     port = free_port()
     database = f"file:{workdir / 'site.db'}?mode=ro&uri=true" if read_only else workdir / "site.db"
@@ -55,6 +61,7 @@ def running_site(
         "CONTACT_RATE_LIMIT": "1000 per hour",
         "OUTBOX_POLL_SECONDS": "0.5",
         "GUNICORN_ACCESS_LOG": "-",
+        **settings,
     }
     ARTIFACTS.mkdir(exist_ok=True)
     with Gunicorn(env, workers=2, port=port, log_path=ARTIFACTS / log_name) as server:

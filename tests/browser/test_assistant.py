@@ -5,18 +5,14 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Callable
-from email.message import EmailMessage
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import AXE_TAGS, fill_form, screenshot
-from tests.conftest import wait_for
 from tests.servers import Gunicorn
-from tests.smtp import SMTPServer
 
 pytestmark = pytest.mark.browser
 
@@ -88,35 +84,6 @@ def test_without_javascript_the_search_form_answers_on_a_page(
     expect(link).to_have_attribute("href", "/guide/what-are-foundation-models")
     expect(page.locator("mark", has_text="CLIP")).to_be_visible()
     screenshot(page, "assistant-page-no-js")
-
-
-def test_hand_off_becomes_an_inquiry_carrying_the_question(
-    new_page: Callable[..., Page], site: Gunicorn, site_smtp: SMTPServer
-) -> None:
-    question = f"Can you build a chatbot for our shop {uuid.uuid4().hex[:8]}?"
-    page = new_page(width=375)
-    page.goto(site.url + "/")
-    open_panel(page)
-    ask_panel(page, question)
-    dialog = page.get_by_role("dialog")
-    dialog.get_by_role("link", name="Ask our team").click()
-    page.wait_for_url("**/contact?question=*")
-    expect(page.get_by_label("Message", exact=True)).to_have_value(question)
-    page.get_by_label("Name", exact=True).fill("Grace Hopper")
-    page.get_by_label("Email", exact=True).fill("grace@example.com")
-    page.get_by_label("What service do you need?").select_option("Chatbot")
-    page.get_by_role("button", name="Send").click()
-    page.wait_for_url("**/contact/thanks")
-
-    def arrived() -> list[EmailMessage]:
-        found = []
-        for mail in site_smtp.messages():
-            part = mail.get_body(preferencelist=("plain",))
-            if part is not None and question in str(part.get_content()):
-                found.append(mail)
-        return found
-
-    wait_for(lambda: bool(arrived()), what="the inquiry with the question at the relay")
 
 
 def test_unanswerable_question_without_javascript_offers_the_team(

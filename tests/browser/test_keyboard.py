@@ -72,7 +72,8 @@ def test_contact_form_is_reached_in_order_and_honeypot_never(
             break
         stops.append(stop)
     controls = [s["name"] or s["text"] for s in stops if s["tag"] in CONTROLS]
-    assert controls == ["q", "Ask", "name", "email", "service", "message", "Send", "Chatbot"], stops
+    # No Chatbot button here: the contact page has the form itself.
+    assert controls == ["q", "Ask", "name", "email", "service", "message", "Send"], stops
     assert all(s["name"] != "website" for s in stops)  # the honeypot
     unlit = [s for s in stops if s["outline"] == "none" or s["outlineWidth"] < 2]
     assert unlit == [], f"focus is invisible on {unlit}"
