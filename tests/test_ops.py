@@ -176,5 +176,8 @@ def test_outbox_list_on_a_database_before_triage_names_the_missing_columns(
     assert flask(url, "db", "upgrade", "0003").returncode == 0
     done = flask(url, "outbox", "list", "--state", "held")
     assert done.returncode != 0
-    assert done.stderr.startswith("Error: the database has no table digests, spam_marks")
+    assert done.stderr.startswith(
+        "Error: the database has no table assistant_vote_tokens, assistant_votes, digests, "
+        "spam_marks"
+    )
     assert "Traceback" not in done.stderr
