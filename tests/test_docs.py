@@ -16,6 +16,7 @@ from flask.cli import FlaskGroup, ScriptInfo
 
 from site_app import create_app
 from site_app.config import SETTINGS
+from site_app.outbox.models import STATES
 from tests import docscheck
 from tests.docscheck import ROOT
 
@@ -89,7 +90,7 @@ def test_the_checker_finds_commands_options_and_targets_that_do_not_exist(
         " (in `flask --app wsgi outbox resend 42`)",
         "README.md: `flask outbox list` has no option --colour"
         " (in `flask --app wsgi outbox list --colour red`)",
-        "README.md: `flask outbox list --state` takes pending|delivered|failed|spam, not 'lost'"
+        f"README.md: `flask outbox list --state` takes {'|'.join(STATES)}, not 'lost'"
         " (in `flask outbox list --state lost`)",
         "README.md: `flask outbox status` takes no argument '42' (in `flask outbox status 42`)",
     ]
