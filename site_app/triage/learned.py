@@ -42,7 +42,8 @@ class Model:
     weights: dict[str, float]  # feature -> log odds it adds when present
 
     def log_odds(self, message: str) -> float:
-        return self.prior + sum(self.weights.get(f, 0.0) for f in features(message))
+        weights = self.weights  # the intersection runs in C: a third of judge() otherwise
+        return self.prior + sum(map(weights.__getitem__, features(message) & weights.keys()))
 
 
 def features(message: str) -> set[str]:
@@ -52,11 +53,11 @@ def features(message: str) -> set[str]:
     folded = fold(message)
     words = _WORD.findall(folded)
     found = {*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))}
-    for word in words:
+    for word in set(words):
         if _CJK.search(word):
             continue
-        marked = f"<{word}>"
-        found.update("#" + marked[i : i + GRAM] for i in range(len(marked) - GRAM + 1))
+        marked = f"<{word}>"  # word parts are "#<opt", so never taken for a word
+        found.update(["#" + marked[i : i + GRAM] for i in range(len(marked) - GRAM + 1)])
     for run in _CJK.findall(folded):
         found.update(run[i : i + 2] for i in range(len(run) - 1))
     return found
