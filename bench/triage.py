@@ -1,5 +1,6 @@
-"""Issue 16's benchmark: the triage engine on the corpus parts (tuned, blind, fresh), and
-what judge() costs next to a POST /contact through the app, measured in one run."""
+"""Issue 16's benchmark: the triage engine on the corpus parts (tuned, blind, fresh,
+training2, final), and what judge() and the wording model cost next to a POST /contact
+through the app, measured in one run."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import header, percentile
-from site_app.triage import judge
+from site_app.triage import judge, learned
 from site_app.triage.memory import LocalMemory
 from tests import triage_corpus as corpus
 from tests.conftest import GOOD, form_tokens, test_config
@@ -29,14 +30,14 @@ def run_quality() -> None:
         certain = sum(e.kind == "spam" and v.outcome == "spam" for e, v in results)
         note = "never tuned on" if part in corpus.HELD_OUT else "tuned on"
         print(
-            f"  {part:<6} spam out {got.spam_out:.3f} of {got.spam} "
+            f"  {part:<9} spam out {got.spam_out:.3f} of {got.spam} "
             f"({certain} of them certain spam), genuine held {got.genuine_held:.3f} of "
             f"{got.genuine} (and {got.autofill_held} autofilled honeypots, held by design), "
             f"genuine as spam {got.genuine_spam:.3f}  ({note})"
         )
         if part not in corpus.HELD_OUT:  # held-out misses are not read, so not printed
             for entry, verdict in corpus.misses(results):
-                print(f"    tuned miss: {entry.kind} {entry.tag!r}: {verdict.outcome}")
+                print(f"    {part} miss: {entry.kind} {entry.tag!r}: {verdict.outcome}")
 
 
 def judge_p50() -> float:
@@ -81,6 +82,20 @@ def bench_app(folder: Path) -> Any:
     return app
 
 
+def model_cost() -> tuple[int, float, float]:
+    """Features, seconds to load, and the resident memory (MB) one more copy of the
+    shipped wording model takes: what each worker pays for it."""
+    page = 4096
+
+    def resident() -> int:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * page
+
+    before, started = resident(), time.perf_counter()
+    model = learned.load_model()
+    elapsed = time.perf_counter() - started
+    return len(model.weights), elapsed, (resident() - before) / 1e6
+
+
 def run_cost() -> None:
     header("cost: judge() next to POST /contact (test client, SQLite, one process)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,6 +104,8 @@ def run_cost() -> None:
     print(f"  judge() p50 {cost * 1e6:.0f} µs over the corpus (in-memory Memory)")
     print(f"  POST /contact p50 {post * 1e3:.2f} ms")
     print(f"  expected POST with triage: {1 + cost / post:.3f} x without (goal <= 1.1)")
+    features, load, rss = model_cost()
+    print(f"  wording model: {features} features, loads in {load * 1e3:.0f} ms, {rss:.1f} MB RSS")
 
 
 def run() -> None:

@@ -206,6 +206,53 @@ def test_text_fingerprint_ignores_what_varies_inside_a_campaign() -> None:
     assert one != text_fingerprint("Hi, we helped 200 companies!")
 
 
+def test_a_campaign_signed_and_greeted_with_each_senders_name_shares_one_fingerprint() -> None:
+    body = "we help consultancies fill their calendar with qualified calls every month."
+    signed = [
+        f"{hi} {body} {bye}"
+        for hi, bye in [
+            ("Hi Anna,", "Cheers, Daniel"),
+            ("Hello Tom,", "Best regards, Emily Ward"),
+            ("Hey there,", "Thanks"),
+        ]
+    ]
+    assert len({text_fingerprint(text) for text in signed}) == 1
+    # Only a closing word with at most two words after it is a sign-off.
+    assert text_fingerprint("We offer the best prices in town") != text_fingerprint("We offer the")
+
+
+# Pitches in other languages: the seller, offer and buyer phrases know their shapes, and
+# a message that asks for nothing in German, French, Spanish or Portuguese is noticed.
+OTHER_LANGUAGES = [
+    ("Bonjour, notre agence accompagne les PME. Je vous propose un audit offert.", "pitch"),
+    ("Hola, ofrecemos diseño web moderno. Auditoría gratuita sin compromiso.", "pitch"),
+    (
+        "Guten Tag, wir liefern Ihnen jeden Monat neue Termine mit Entscheidern aus dem "
+        "Mittelstand für Ihr Unternehmen.",
+        "no_request",
+    ),
+]
+
+
+@pytest.mark.parametrize(("message", "signal"), OTHER_LANGUAGES)
+def test_pitches_in_other_languages_show_their_shape(message: str, signal: str) -> None:
+    assert signal in judge(sub(message), LocalMemory()).signals
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Guten Tag, wir suchen einen Chatbot für unsere Praxis. Was kostet das?",
+        "Bonjour, nous cherchons un partenaire pour nos projets d'IA et proposons "
+        "de vous présenter nos clients.",
+        "Olá, somos uma transportadora e precisamos de um agente para o WhatsApp.",
+    ],
+)
+def test_requests_in_other_languages_are_no_pitch(message: str) -> None:
+    signals = judge(sub(message), LocalMemory()).signals
+    assert "pitch" not in signals and "no_request" not in signals
+
+
 # Businesses in the trades spam is about, asking for help in their own words.
 SPAMMY_TRADES = [
     "We run an online store (https://jo-store.shop) selling cheap phone accessories. "

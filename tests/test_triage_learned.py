@@ -1,5 +1,5 @@
-"""The wording model: shipped as data, reproducible from the tuned corpus, read with the
-rules, and one light signal among the others."""
+"""The wording model: shipped as data, reproducible from the training parts of the
+corpus, read with the rules, and in three bands of which only the top one holds alone."""
 
 from __future__ import annotations
 
@@ -9,36 +9,56 @@ from pathlib import Path
 import pytest
 
 from site_app.triage import RulesError, Submission, judge, load_rules
-from site_app.triage.learned import DEFAULT, from_corpus, load_model, main, train
+from site_app.triage.learned import (
+    TRAINED_ON,
+    features,
+    from_corpus,
+    load_model,
+    main,
+    train,
+)
 from site_app.triage.memory import LocalMemory
 from site_app.triage.ruleset import DEFAULT as RULES
-from tests.triage_corpus import CORPUS
+from tests.triage_corpus import CORPUS, HELD_OUT
 
 
-def test_the_shipped_model_is_the_tuned_corpus_retrained() -> None:
-    shipped = load_model()
-    again = from_corpus(CORPUS / "tuned.toml")
-    assert shipped == again, "retrain: python -m site_app.triage.learned ... (see learned.py)"
+def test_the_shipped_model_is_the_training_parts_retrained() -> None:
+    assert not {Path(name).stem for name in TRAINED_ON} & set(HELD_OUT)
+    again = from_corpus(*(CORPUS / name for name in TRAINED_ON))
+    assert load_model() == again, "retrain: python -m site_app.triage.learned ... (learned.py)"
+
+
+PITCHES = [
+    (True, "we offer a free audit for your website"),
+    (True, "we offer cheap backlinks for your website"),
+    (False, "we need a chatbot for our clinic"),
+    (False, "can you build a chatbot for our shop"),
+]
 
 
 def test_words_of_pitches_weigh_for_spam_and_words_of_requests_against() -> None:
-    model = train(
-        [
-            (True, "we offer a free audit for your website"),
-            (True, "we offer cheap backlinks for your website"),
-            (False, "we need a chatbot for our clinic"),
-            (False, "can you build a chatbot for our shop"),
-        ]
-    )
+    model = train(PITCHES)
     assert model.weights["your website"] > 0 > model.weights["a chatbot"]
     assert model.log_odds("we offer an audit of your website") > 0
     assert model.log_odds("can you build a chatbot for our clinic") < 0
 
 
+def test_word_parts_carry_across_spellings_and_cjk_is_read_in_pairs() -> None:
+    found = features("Optimisation 网站建设")
+    assert {"#<opt", "#timi", "optimisation"} <= found
+    assert {"网站", "站建", "建设"} <= found
+    model = train([(True, "search optimisation offered"), (False, "our invoices by email")])
+    assert model.log_odds("otimização de sites") > model.log_odds("invoices")
+
+
 def test_the_command_writes_a_model_the_rules_read(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.toml"
+    rows = [f'[[{"spam" if s else "genuine"}]]\nmessage = "{m}"\n' for s, m in PITCHES]
+    corpus.write_text("\n".join(rows), encoding="utf-8")
     out = tmp_path / "learned.json"
-    assert main([str(CORPUS / "tuned.toml"), str(out)]) == 0
-    assert load_model(out) == load_model(DEFAULT)
+    assert main([str(corpus), str(out)]) == 0
+    written = load_model(out)
+    assert written == from_corpus(corpus) and written.weights["your website"] > 0
     assert main([]) == 2
 
 
@@ -58,14 +78,33 @@ def test_a_broken_model_file_stops_the_rules(tmp_path: Path, content: str, says:
         load_rules(rules)
 
 
-def test_the_learned_signal_alone_never_holds() -> None:
-    pitch = (
-        "Hi, we help companies like yours grow with our proven outreach system. "
-        "Our clients see great results. Would you like a free strategy session?"
-    )
-    submission = Submission("Al", "al@example.com", "Other", pitch, False, 30.0, False, "c")
-    verdict = judge(submission, LocalMemory())
-    assert "learned" in verdict.signals
+def verdict_for(message: str, model: dict[str, float], tmp_path: Path) -> tuple[str, float]:
+    """judge() with a model that gives every message the same log odds (its prior)."""
+    (tmp_path / "m.json").write_text(json.dumps({"prior": model["prior"], "weights": {}}))
+    rules = tmp_path / "rules.toml"
+    rules.write_text('learned_model = "m.json"\n' + RULES.read_text("utf-8"), "utf-8")
+    submission = Submission("Al", "al@example.com", "Other", message, False, 30.0, False, "c")
+    verdict = judge(submission, LocalMemory(), load_rules(rules))
+    return verdict.outcome, verdict.score
+
+
+@pytest.mark.parametrize(
+    ("odds", "outcome", "score"),
+    [(0.9, "lead", 0.0), (1.0, "lead", 0.6), (2.9, "lead", 0.6), (3.0, "held", 1.0)],
+)
+def test_only_the_top_band_holds_alone(
+    tmp_path: Path, odds: float, outcome: str, score: float
+) -> None:
+    message = "Could you build a chatbot for our clinic? How much would it cost?"
+    assert verdict_for(message, {"prior": odds}, tmp_path) == (outcome, score)
     rules = load_rules()
+    assert rules.signals["learned"].params["weight_high"] < rules.spam  # never spam alone
     assert rules.signals["learned"].weight < rules.held
-    assert json.loads(DEFAULT.read_text("utf-8"))["weights"]
+
+
+def test_a_band_that_would_file_spam_alone_stops_the_rules(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    text = RULES.read_text("utf-8").replace("weight_high = 1.0", "weight_high = 2.5")
+    rules.write_text(text, "utf-8")
+    with pytest.raises(RulesError, match="signals.learned.weight_high: 2.5 reaches"):
+        load_rules(rules)

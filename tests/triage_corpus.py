@@ -12,9 +12,11 @@ from site_app.triage.memory import LocalMemory
 
 CORPUS = Path(__file__).resolve().parent / "data" / "triage"
 # blind: written with tuned before tuning; fresh: written after, in new wording. Neither
-# is tuned on, and their misses are not printed.
-PARTS = ("tuned", "blind", "fresh")
-HELD_OUT = ("blind", "fresh")
+# is tuned on, and their misses are not printed. training2: written in new wording before
+# the second round of work, and trained on with tuned; final: written with it, never
+# tuned on, measured once at the end of that round.
+PARTS = ("tuned", "blind", "fresh", "training2", "final")
+HELD_OUT = ("blind", "fresh", "final")
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}
 
 

@@ -17,6 +17,14 @@ from site_app.triage.wording import phrase_hits  # also registers the wording si
 
 _active: Rules | None = None
 _NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|\d+|[^\w\s]|_")
+# A campaign's copies greet and sign with each sender's own name ("Hi Anna", "Best, Ryan"):
+# the text fingerprint leaves out an opening greeting and a closing sign-off with up to
+# two words after it.
+_GREETING = re.compile(r"^(?:hi|hello|hey|dear|hallo|bonjour|hola|ola|olá|привет)\s+\S+\s*")
+_SIGN_OFF = re.compile(
+    r"\s*\b(?:best regards|kind regards|best wishes|cheers|best|regards|thanks|thank you"
+    r"|sincerely|warmly|gruß|grüße|cordialement|saludos|atenciosamente|abraços)(?:\s+\S+){0,2}$"
+)
 _FREE_DOTS = frozenset({"gmail.com", "googlemail.com"})  # dots in the local part mean nothing
 MARKED = "marked_spam"
 
@@ -58,8 +66,10 @@ def judge(submission: Submission, memory: Memory, rules: Rules | None = None) ->
 
 def text_fingerprint(message: str) -> str:
     """The message with what varies inside a campaign taken out (case, spacing,
-    punctuation, numbers, links, addresses, look-alike letters), hashed."""
-    return "text:" + hashlib.sha256(_normalised(message).encode()).hexdigest()[:24]
+    punctuation, numbers, links, addresses, look-alike letters, the greeting and the
+    sign-off with the names in them), hashed."""
+    body = _SIGN_OFF.sub("", _GREETING.sub("", _normalised(message)))
+    return "text:" + hashlib.sha256(body.encode()).hexdigest()[:24]
 
 
 def fingerprints(submission: Submission, rules: Rules | None = None) -> frozenset[str]:

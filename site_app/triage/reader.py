@@ -33,11 +33,20 @@ class Reader:
             raise self.fail(key, "missing, or not a table")
         return value
 
-    def number(self, data: Mapping[str, Any], key: str, name: str, default: float | None) -> float:
+    def number(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        name: str,
+        default: float | None,
+        signed: bool = False,  # log odds: below 0 means "less likely spam than not"
+    ) -> float:
         value = data.get(name, default)
         if value is None:
             raise self.fail(f"{key}.{name}", "missing (a number is needed)")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(f"{key}.{name}", f"expected a number, got {value!r}")
+        if value < 0 and not signed:
             raise self.fail(f"{key}.{name}", f"expected a number >= 0, got {value!r}")
         return float(value)
 
@@ -120,7 +129,17 @@ class Reader:
                 raise self.fail(key, "missing, or not a table (weight = 0 turns a signal off)")
             self.unknown(entry, key, {"weight", "strong", *defaults})
             weight, strong = self.weight(entry, key, spam)
-            params = {p: self.number(entry, key, p, d) for p, d in defaults.items()}
+            params = {
+                p: self.number(entry, key, p, d, signed=p.startswith("at"))
+                for p, d in defaults.items()
+            }
+            for param, value in params.items():
+                if param.startswith("weight_") and value >= spam:
+                    raise self.fail(
+                        f"{key}.{param}",
+                        f"{value} reaches the spam threshold ({spam}): no one signal "
+                        "may file an inquiry as certain spam on its own",
+                    )
             signals[name] = Signal(weight, strong, params)
         return signals
 

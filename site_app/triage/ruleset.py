@@ -31,7 +31,7 @@ SIGNALS: dict[str, dict[str, float]] = {
     "risky_tld": {},
     "no_request": {"min_words": 12},
     "link_only": {"max_words": 12},
-    "learned": {"at": 5},
+    "learned": {"at": 1, "at_low": 1, "weight_low": 0, "at_high": 3, "weight_high": 1.0},
 }
 
 

@@ -20,29 +20,52 @@ def pitch(facts: Facts, rule: Signal) -> str | None:
 _ENGLISH = frozenset(
     "the and to of a is we you your our i for with this that in it are be on have".split()
 )
+# Other languages whose requests the buyer phrases know ("wir suchen", "combien",
+# "necesitamos", "precisamos"). Fewer of them, so a question mark also counts as asking.
+_OTHERS = (
+    frozenset("der die das und wir sie ihre ihr ich ist nicht mit für zu von ein eine".split()),
+    frozenset("le la les et nous vous votre vos je est pour avec des une un du sur".split()),
+    frozenset("el la los las y nosotros usted su sus es para con una un del por que".split()),
+    frozenset("o os as e nós você seu sua é para com um uma do da dos que por".split()),
+)
+
+
+def _share(words: list[str], vocabulary: frozenset[str]) -> float:
+    return sum(w in vocabulary for w in words) / len(words)
 
 
 @signal
 def no_request(facts: Facts, rule: Signal) -> str | None:
     """Inquiries ask for something ("we need", "can you", "how much"); pitches and scams
-    tell. Judged on English-looking text only: the buyer phrases are mostly English."""
+    tell. Judged on English, German, French, Spanish and Portuguese text only: the buyer
+    phrases would not know another language's requests."""
     message = facts.submission.message
     if facts.words < rule.params["min_words"] or PITCH_BUYER in facts.phrases:
         return None
     if PITCH_OFFER in facts.phrases and PITCH_SELLER in facts.phrases:
         return None  # the pitch signal already counts this absence
     words = message.casefold().split()
-    if sum(w in _ENGLISH for w in words) < 0.15 * len(words):
-        return None  # another language: the buyer phrases would not know its requests
+    if _share(words, _ENGLISH) < 0.15:
+        if "?" in message or max(_share(words, other) for other in _OTHERS) < 0.15:
+            return None
     return "Asks for nothing: no request, question about the service or need in it"
 
 
 @signal
-def learned(facts: Facts, rule: Signal) -> str | None:
+def learned(facts: Facts, rule: Signal) -> tuple[str, float] | None:
+    """Three bands of the model's log odds: a little above even adds a little to other
+    signals; far above holds alone (cross-validated: no genuine inquiry got there)."""
     odds = facts.rules.model.log_odds(facts.submission.message)
-    if odds < rule.params["at"]:
-        return None
-    return f"Worded like the spam the filter learned from (log odds {odds:.0f})"
+    params = rule.params
+    bands = [
+        (params["at_high"], params["weight_high"]),
+        (params["at"], rule.weight),
+        (params["at_low"], params["weight_low"]),
+    ]
+    for at, points in bands:
+        if odds >= at and points:
+            return f"Worded like the spam the filter learned from (log odds {odds:.1f})", points
+    return None
 
 
 def phrase_hits(facts: Facts) -> list[Hit]:
