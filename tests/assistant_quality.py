@@ -19,6 +19,7 @@ NEVER_TUNED = (
     "sixth_heldout",
     "eighth_heldout",
     "twelfth_meaning_blind",
+    "fourteenth_meaning_blind",
 )
 
 
