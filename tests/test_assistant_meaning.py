@@ -78,6 +78,14 @@ def test_meaning_finds_a_paraphrase_the_words_alone_miss() -> None:
         ("What's the context length of GPT?", "figures"),
         ("Can you build a chatbot for my shop?", "details of our own services"),
         ("where is glissando based", "details of our own services"),
+        ("who was behind the creation of BERT?", "names of people or firms"),
+        ("what is the full name of CLIP", "expansions of names"),
+        ("what data was GPT trained on", "product details"),
+        ("is there a python library for BERT", "steps to follow"),
+        ("is GPT better than BERT for search?", "rankings of one model against another"),
+        ("are you hiring developers?", "details of our own services"),
+        ("write me a poem about cats", "work done on request"),
+        ("good morning!", "small talk"),
         # Questions the guide answers, though they start like those above:
         ("what kinds of things can you do with a foundation model", None),
         ("Do they speed things up?", None),
@@ -87,6 +95,10 @@ def test_meaning_finds_a_paraphrase_the_words_alone_miss() -> None:
         ("next steps for foundation models", None),
         ("How much energy does training take?", None),
         ("How do they help developers?", None),
+        ("why is one big model better than lots of small ones", None),
+        ("Could they help me write my marketing emails?", None),
+        ("What's the best way to reach your sales team?", None),
+        ("foundation model vs LLM", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:

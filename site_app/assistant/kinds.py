@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+# Models a visitor may name; the guide names GPT, CLIP and BERT and says nothing else of them
+_MODEL = r"(gpt|bert|clip|dall-?e|llama|chatgpt|gemini|claude|mistral|palm|t5|stable diffusion)"
 _KINDS: dict[str, tuple[str, ...]] = {
     "names of people or firms": (
         r"\bwho (built|build|created|create|made|invented|founded|coined|developed|"
@@ -19,12 +21,22 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\b(which|what) (company|companies|firm|lab|team|university|organi[sz]ation|"
         r"person|people|researchers?|scientists?)\b",
         r"\b(ceo|founder|inventor|author)s?\b",
+        # "who was behind BERT?", "who published CLIP?": who did a deed, in any words
+        r"\bwho(?:'s| is| was| were| are)? (?:really )?(behind|responsible for)\b",
+        r"\bwho \w+ed\b",
+        rf"\b(creators?|makers?|developers?|owners?) of {_MODEL}",
+        r"\bwhose\b",
     ),
     "dates": (
         r"\b(what|which) year\b",
         r"\bwhen (was|were|did|had)\b",
         r"\bhow old\b",
         r"\brelease date\b",
+        r"\b(what|which) (month|date|decade|century)\b",
+        r"\b(came|come|comes) out\b",
+        r"\bhow long ago\b",
+        r"\bsince when\b",
+        r"\b(first )?(released|launched|published|announced|introduced) (in|on|before|after)\b",
     ),
     "figures": (
         r"\bhow (many|big|large|long|heavy|accurate|fast)\b",
@@ -33,6 +45,9 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\bhow much (data|text|memory|storage|ram|disk|time|money|does it cost|do they cost)\b",
         r"\b(parameters?|gigabytes?|terabytes?|accuracy|benchmarks?|percentage)\b",
         r"\bsize of\b",
+        r"\b(what|which) size\b",
+        r"\bnumber of\b",
+        r"\b(percent|per ?cent|score on|scores on|imagenet|glue)\b",
         r"\bper (month|year|hour|day|token|request|user|seat)\b",
     ),
     "expansions of names": (
@@ -40,6 +55,9 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\bacronym\b",
         r"\babbreviat",
         r"\bshort for\b",
+        r"\bfull (name|form|title)\b",
+        r"\b(letters|initials)\b",
+        r"\bspell(ed|t)? out\b",
     ),
     "steps to follow": (
         r"\bhow (do|can|should|would) (i|we|you) (install|set ?up|download|deploy|fine-?tune|"
@@ -48,17 +66,37 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\bsteps (to|for) (install|set|run|use|using|build|train|fine|deploy|get|download)",
         r"\binstall(ing|ation)?\b",
         r"\btutorial\b",
+        r"\bhow to (install|set ?up|download|deploy|fine-?tune|train|run|host|configure|load|"
+        r"import|call|code|program|prompt)\b",
+        r"\b(python|pytorch|tensorflow|hugging ?face|pip|sdk|github|code (example|sample)s?)\b",
+        r"\brun (it|them|\w+) (locally|offline|on (a|my|an) \w+)\b",
+        r"\b(system )?requirements\b",
     ),
     "product details": (
         r"\b(which|what) (dataset|data ?sets?|corpus|images|texts|licen[cs]e|version|"
         r"programming language|architecture|hardware|gpus?)\b",
         r"\b(latest|newest|current) version\b",
         r"\bweights\b",
+        r"\blicen[cs](e|es|ed|ing)\b",
+        r"\b(library|libraries|package|api key|endpoint|model card|checkpoint)s?\b",
+        r"\b(what|which) (data|texts?|sources)\b",
+        r"\b(what|which) (was|were|is|are) \S+ trained on\b",
         r"\bwritten in\b",
         r"\btrained on (which|what)\b",
         r"\bwhere (is|are) .{1,40} (located|hosted|stored|headquartered)\b",
     ),
 }
+# The guide describes foundation models; it ranks none against another.
+_KINDS["rankings of one model against another"] = (
+    r"\b(which|what)(?:'s| is| are)? (the )?(best|better|top|most (powerful|accurate|popular)|"
+    r"strongest|fastest|smartest|biggest|largest|cheapest)\b(?! (way|place|person))",
+    r"\boutperform",
+    # Between named models: "is GPT better than BERT?" ("one big model better than many
+    # small ones" is the guide's own benefit)
+    rf"\b{_MODEL}[\w.-]* (is |are )?(better|faster|smarter|bigger|cheaper|more accurate) than\b",
+    rf"\b(better|faster|smarter|bigger|cheaper|more accurate) than {_MODEL}",
+    rf"\b(is|are) {_MODEL}[\w.-]* (better|faster|smarter|bigger|cheaper|more accurate)\b",
+)
 # Not the guide's at all: what Glissando itself makes, offers or uses is for the team.
 _KINDS["details of our own services"] = (
     r"\b(do|can|could|would|will) (you|glissando) (make|build|develop|create|offer|integrate|"
@@ -67,6 +105,25 @@ _KINDS["details of our own services"] = (
     r"\b(does|do) glissando\b",
     r"\bglissando (make|build|offer|use|sell)s?\b",
     r"\bwhere (is|are) (glissando|you) (based|located)\b",
+    r"\b(are|is) (you|you guys|glissando|your (company|team)) (hiring|open|recruiting)\b",
+    r"\b(do|does) (you|you guys|glissando) have (an? |any )?(offices?|case stud|clients|customers|"
+    r"partners?|references|jobs|vacanc|openings|a partner)",
+    r"\bare you (a |an )?(real|human|bot|robot|person|machine|ai|chatgpt)\b",
+    r"\b(refund|cancellation|privacy|return) polic",
+)
+# Not a question about the guide: a task for the assistant ("write me a poem", "translate
+# hello into Spanish"), or small talk. The guide answers questions; it does no tasks.
+_KINDS["work done on request"] = (
+    r"^(please |pls |plz |can you |could you )?(write|compose|draft|draw|paint|translate|solve|"
+    r"calculate|compute|play|sing|book|order|generate|create|make) (me |us |a |an |my |this |"
+    r"some |the |\w+ into)",
+    r"^(please |pls |plz )?tell me (a |an |some )?(joke|story|riddle|poem|fun fact)",
+    r"\bmy homework\b",
+)
+_KINDS["small talk"] = (
+    r"^(hi|hello|hey|good (morning|afternoon|evening|night)|thanks?|thank you|bye|goodbye|"
+    r"how are you|what'?s up|cheers)\b[\s\w!.,?]{0,20}$",
+    r"\bmeaning of life\b",
 )
 _PATTERNS = [(kind, re.compile(p, re.IGNORECASE)) for kind, ps in _KINDS.items() for p in ps]
 
