@@ -58,7 +58,7 @@ def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list
     question's words and a lead of CLEAR_LEAD over the next comes first ("Are
     foundation models biased?" is about bias, though "foundation models" is section 1).
     """
-    meaning = index.meanings.similarities(question)
+    meaning = index.meanings.similarities(index.respelt(question))
     # Ties in coverage are broken by meaning, not by BM25, which says little over nine
     # short rows: "What can foundation models do?" has both words in five passages.
     by_bm25 = index.search(question)

@@ -89,6 +89,11 @@ class Embeddings:
                 ids += [self._vocab.get(f"<0x{b:02X}>", 0) for b in piece.encode()]
         return tuple(ids)
 
+    def is_word(self, word: str) -> bool:
+        """Whether the tokenizer holds ``word`` whole, lower-case or capitalised: a word
+        the model knows, not a misspelling."""
+        return any(_SPACE + w in self._vocab for w in (word, word.capitalize()))
+
     def vector(self, text: str) -> Vector:
         """The unit-length mean of the text's token rows; all zeros for an empty text."""
         total = [0.0] * self.dimensions
