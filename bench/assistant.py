@@ -84,9 +84,14 @@ def run_parts() -> None:
     index = GuideIndex(load_guide())
     parts = load_questions()
     older = [q for name, qs in parts.items() if "meaning" not in name for q in qs]
-    tuned = [q for name in ("ninth", "tenth", "eleventh") for q in parts[f"{name}_meaning"]]
-    sets = {"older parts": older, "9th-11th (tuned)": tuned}
-    sets["twelfth (never tuned)"] = parts["twelfth_meaning_blind"]
+    tuned = [
+        q
+        for name, qs in parts.items()
+        if "meaning" in name and "fourteenth" not in name
+        for q in qs
+    ]
+    sets = {"older parts": older, "9th-13th (tuned)": tuned}
+    sets["fourteenth (never tuned)"] = parts["fourteenth_meaning_blind"]
     saved = {name: getattr(module, name) for name in ("asked_for", *_SETTINGS)}
     try:
         for variant, settings in VARIANTS.items():

@@ -14,11 +14,11 @@ QUESTIONS = Path(__file__).resolve().parent / "data" / "assistant_questions.toml
 GOALS = (0.85, 0.95, 0.85)
 HANDOFF = "handoff"
 # Parts written blind and never tuned on: only measured (`make bench`), never asserted.
+# The twelfth was, until round two of issue 17 read its misses (two look-alikes' forms).
 NEVER_TUNED = (
     "heldout",
     "sixth_heldout",
     "eighth_heldout",
-    "twelfth_meaning_blind",
     "fourteenth_meaning_blind",
 )
 
