@@ -91,7 +91,7 @@ def test_a_related_entry_must_be_words(tmp_path: Path) -> None:
 
 
 def test_swapped_letters_are_respelt_for_the_meaning_too(index: GuideIndex) -> None:
-    """"modles" is two letters swapped: found as "models", and the meaning reads the guide's
+    """Two letters swapped ("modles"): found as "models", and the meaning reads the guide's
     spelling; a real word the guide lacks ("expert", "custom") is left as written."""
     assert Vocabulary(["foundation models"]).respelt("modles") == "models"
     assert index.respelt("explain foundaton modles pls") == "explain foundation models pls"
