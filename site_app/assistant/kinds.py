@@ -14,6 +14,7 @@ import re
 
 # Models a visitor may name; the guide names GPT, CLIP and BERT and says nothing else of them
 _MODEL = r"(gpt|bert|clip|dall-?e|llama|chatgpt|gemini|claude|mistral|palm|t5|stable diffusion)"
+_DETAIL = r"(architecture|training (data|set)|layers|model size|tokeni[sz]er)"
 _KINDS: dict[str, tuple[str, ...]] = {
     "names of people or firms": (
         r"\bwho (built|build|created|create|made|invented|founded|coined|developed|"
@@ -40,7 +41,8 @@ _KINDS: dict[str, tuple[str, ...]] = {
     ),
     "figures": (
         r"\bhow (many|big|large|long|heavy|accurate|fast)\b",
-        r"\bhow much (did|does|do|will|would) [\w' ]{1,30}cost\b",
+        r"\bhow much (did|does|do|will|would) [\w'. -]{1,30}cost\b",
+        rf"\b{_MODEL}[\w.-]*(['’]s)? (training |running )?(cost|price)s?\b",
         r"\b(context (length|window)|vocabulary size|tokens)\b",
         r"\bhow much (data|text|memory|storage|ram|disk|time|money|does it cost|do they cost)\b",
         r"\b(parameters?|gigabytes?|terabytes?|accuracy|benchmarks?|percentage)\b",
@@ -83,7 +85,13 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\b(what|which) (was|were|is|are) \S+ trained on\b",
         r"\bwritten in\b",
         r"\btrained on (which|what)\b",
-        r"\bwhere (is|are) .{1,40} (located|hosted|stored|headquartered)\b",
+        r"\bwhere (is|are) (?!glissando|you)\S.{0,40} "
+        r"(located|hosted|stored|headquartered|based)\b",
+        # A named model and one of its details: "the architecture of GPT", "is CLIP free?"
+        rf"\b{_DETAIL}\b.{{0,20}}\b{_MODEL}",
+        rf"\b{_MODEL}[\w.-]*(['’]s)? {_DETAIL}",
+        rf"\b(is|are) {_MODEL}[\w.-]* (open[- ]?source|free|paid|available|proprietary)\b",
+        rf"\b(access|api key|api keys) (to|for) {_MODEL}",
     ),
 }
 # The guide describes foundation models; it ranks none against another.
@@ -91,6 +99,7 @@ _KINDS["rankings of one model against another"] = (
     r"\b(which|what)(?:'s| is| are)? (the )?(best|better|top|most (powerful|accurate|popular)|"
     r"strongest|fastest|smartest|biggest|largest|cheapest)\b(?! (way|place|person))",
     r"\boutperform",
+    rf"\bdifferences? between {_MODEL}[\w.-]* and {_MODEL}",
     # Between named models: "is GPT better than BERT?" ("one big model better than many
     # small ones" is the guide's own benefit)
     rf"\b{_MODEL}[\w.-]* (is |are )?(better|faster|smarter|bigger|cheaper|more accurate) than\b",
@@ -110,6 +119,7 @@ _KINDS["details of our own services"] = (
     r"partners?|references|jobs|vacanc|openings|a partner)",
     r"\bare you (a |an )?(real|human|bot|robot|person|machine|ai|chatgpt)\b",
     r"\b(refund|cancellation|privacy|return) polic",
+    r"\b(work|job|jobs|careers?|internships?) (for|at) (glissando|you)\b",
 )
 # Not a question about the guide: a task for the assistant ("write me a poem", "translate
 # hello into Spanish"), or small talk. The guide answers questions; it does no tasks.
@@ -118,6 +128,7 @@ _KINDS["work done on request"] = (
     r"calculate|compute|play|sing|book|order|generate|create|make) (me |us |a |an |my |this |"
     r"some |the |\w+ into)",
     r"^(please |pls |plz )?tell me (a |an |some )?(joke|story|riddle|poem|fun fact)",
+    r"^(please |pls |plz |can you |could you )?(recommend|suggest) (me |us )?(a|an|some)\b",
     r"\bmy homework\b",
 )
 _KINDS["small talk"] = (
