@@ -109,6 +109,14 @@ def test_meaning_finds_a_paraphrase_the_words_alone_miss() -> None:
         ("What's the difference between a foundation model and a normal model?", None),
         ("Do they reduce training costs?", None),
         ("Will there be more open-source models?", None),
+        ("hi, what are the risks?", None),
+        ("what are they trained on", None),
+        ("Are there libraries for using them?", None),
+        ("who benefited from foundation models", None),
+        ("will more open models come out", None),
+        ("what is the best thing about them", None),
+        ("can you translate a contract with them", None),
+        ("write me a summary of the guide", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:

@@ -24,9 +24,8 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\b(ceo|founder|inventor|author)s?\b",
         # "who was behind BERT?", "who published CLIP?": who did a deed, in any words
         r"\bwho(?:'s| is| was| were| are)? (?:really )?(behind|responsible for)\b",
-        r"\bwho \w+ed\b",
+        r"\bwho (?!benefit|use|profit|need|want|care|interest)\w+ed\b",
         rf"\b(creators?|makers?|developers?|owners?) of {_MODEL}",
-        r"\bwhose\b",
     ),
     "dates": (
         r"\b(what|which) year\b",
@@ -34,7 +33,8 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\bhow old\b",
         r"\brelease date\b",
         r"\b(what|which) (month|date|decade|century)\b",
-        r"\b(came|come|comes) out\b",
+        r"\bcame out (in|on|first|before|after)\b",
+        r"\bdid [\w.' -]{1,25} come out\b",
         r"\bhow long ago\b",
         r"\bsince when\b",
         r"\b(first )?(released|launched|published|announced|introduced) (in|on|before|after)\b",
@@ -48,7 +48,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\b(parameters?|gigabytes?|terabytes?|accuracy|benchmarks?|percentage)\b",
         r"\bsize of\b",
         r"\b(what|which) size\b",
-        r"\bnumber of\b",
+        r"\b(the|what|total) number of\b",
         r"\b(percent|per ?cent|score on|scores on|imagenet|glue)\b",
         r"\bper (month|year|hour|day|token|request|user|seat)\b",
     ),
@@ -58,7 +58,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\babbreviat",
         r"\bshort for\b",
         r"\bfull (name|form|title)\b",
-        r"\b(letters|initials)\b",
+        r"\b(what do the letters|initials)\b",
         r"\bspell(ed|t)? out\b",
     ),
     "steps to follow": (
@@ -70,9 +70,11 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\btutorial\b",
         r"\bhow to (install|set ?up|download|deploy|fine-?tune|train|run|host|configure|load|"
         r"import|call|code|program|prompt)\b",
-        r"\b(python|pytorch|tensorflow|hugging ?face|pip|sdk|github|code (example|sample)s?)\b",
-        r"\brun (it|them|\w+) (locally|offline|on (a|my|an) \w+)\b",
-        r"\b(system )?requirements\b",
+        r"\b(pytorch|tensorflow|hugging ?face|pip install|github|code (example|sample)s?)\b",
+        rf"\bpython\b.{{0,30}}\b{_MODEL}|\b{_MODEL}.{{0,30}}\bpython\b",
+        r"\brun (it|them|[\w.-]+) (locally|offline|on (a|my|an|your) "
+        r"(laptop|pc|computer|gpu|mac|machine|server|cpu|raspberry))\b",
+        r"\b(system|hardware) requirements\b",
     ),
     "product details": (
         r"\b(which|what) (dataset|data ?sets?|corpus|images|texts|licen[cs]e|version|"
@@ -80,9 +82,10 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\b(latest|newest|current) version\b",
         r"\bweights\b",
         r"\blicen[cs](e|es|ed|ing)\b",
-        r"\b(library|libraries|package|api key|endpoint|model card|checkpoint)s?\b",
-        r"\b(what|which) (data|texts?|sources)\b",
-        r"\b(what|which) (was|were|is|are) \S+ trained on\b",
+        rf"\b(library|libraries|package|sdk|api key|endpoint|model card|checkpoint)s?\b.{{0,20}}"
+        rf"\b{_MODEL}",
+        rf"\b(what|which) (data|texts?|sources)\b.{{0,30}}\b{_MODEL}",
+        rf"\b(what|which) (was|were|is|are) {_MODEL}[\w.-]* trained on\b",
         r"\bwritten in\b",
         r"\btrained on (which|what)\b",
         r"\bwhere (is|are) (?!glissando|you)\S.{0,40} "
@@ -90,14 +93,16 @@ _KINDS: dict[str, tuple[str, ...]] = {
         # A named model and one of its details: "the architecture of GPT", "is CLIP free?"
         rf"\b{_DETAIL}\b.{{0,20}}\b{_MODEL}",
         rf"\b{_MODEL}[\w.-]*(['’]s)? {_DETAIL}",
-        rf"\b(is|are) {_MODEL}[\w.-]* (open[- ]?source|free|paid|available|proprietary)\b",
-        rf"\b(access|api key|api keys) (to|for) {_MODEL}",
+        rf"\b(is|are) {_MODEL}[\w.-]* (open[- ]?source|free|paid|proprietary)\b",
+        rf"\bhow (do|can) (i|we) (get|obtain) (access|an? api key)\b.{{0,10}}\b{_MODEL}",
     ),
 }
 # The guide describes foundation models; it ranks none against another.
 _KINDS["rankings of one model against another"] = (
+    # "which is best?", "the best model for translation", not "the best way to reach you"
     r"\b(which|what)(?:'s| is| are)? (the )?(best|better|top|most (powerful|accurate|popular)|"
-    r"strongest|fastest|smartest|biggest|largest|cheapest)\b(?! (way|place|person))",
+    r"strongest|fastest|smartest|biggest|largest|cheapest)(?=\s*([,?]|$| for\b| "
+    r"(foundation |language |ai )?(model|one|llm|option|choice|tool)s?\b))",
     r"\boutperform",
     rf"\bdifferences? between {_MODEL}[\w.-]* and {_MODEL}",
     # Between named models: "is GPT better than BERT?" ("one big model better than many
@@ -124,16 +129,21 @@ _KINDS["details of our own services"] = (
 # Not a question about the guide: a task for the assistant ("write me a poem", "translate
 # hello into Spanish"), or small talk. The guide answers questions; it does no tasks.
 _KINDS["work done on request"] = (
-    r"^(please |pls |plz |can you |could you )?(write|compose|draft|draw|paint|translate|solve|"
-    r"calculate|compute|play|sing|book|order|generate|create|make) (me |us |a |an |my |this |"
-    r"some |the |\w+ into)",
+    # ... unless what is asked for is the guide in short ("write me a summary")
+    r"^(please |pls |plz )?(?!.*\b(summary|summari[sz]e|recap|overview|tl;?dr|short version|"
+    r"takeaways)\b)(write|compose|draft|draw|paint|translate|solve|calculate|compute|play|sing|"
+    r"book|order|generate|create|make) (me |us |a |an |my |this |some |\w+ into)",
+    # "can you write me a poem?" (but "can you translate a contract with them?" asks what
+    # the models do)
+    r"^(can|could) you (write|compose|draw|translate|solve|calculate|play|sing|tell) (me|us)\b",
     r"^(please |pls |plz )?tell me (a |an |some )?(joke|story|riddle|poem|fun fact)",
-    r"^(please |pls |plz |can you |could you )?(recommend|suggest) (me |us )?(a|an|some)\b",
+    r"^(please |pls |plz |can you |could you )?(recommend|suggest) (me|us) (a|an|some)\b",
     r"\bmy homework\b",
 )
 _KINDS["small talk"] = (
     r"^(hi|hello|hey|good (morning|afternoon|evening|night)|thanks?|thank you|bye|goodbye|"
-    r"how are you|what'?s up|cheers)\b[\s\w!.,?]{0,20}$",
+    r"how are you|what'?s up|cheers)( (there|all|everyone|bot|assistant|guys|so much|a lot|"
+    r"again|you|today))*[\s!.,?]*$",
     r"\bmeaning of life\b",
 )
 _PATTERNS = [(kind, re.compile(p, re.IGNORECASE)) for kind, ps in _KINDS.items() for p in ps]
