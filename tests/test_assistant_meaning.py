@@ -93,6 +93,12 @@ def test_meaning_finds_a_paraphrase_the_words_alone_miss() -> None:
         ("how much did GPT-3 cost to train", "figures"),
         ("recommend me a good book", "work done on request"),
         ("can I work for glissando", "details of our own services"),
+        ("gpt size?", "product details"),
+        ("what does the T in GPT mean", "expansions of names"),
+        ("Is BERT made by Google?", "names of people or firms"),
+        ("who r the ppl behind gpt", "names of people or firms"),
+        ("which foundation model is the most popular", "rankings of one model against another"),
+        ("what is the price of using a foundation model via API", "figures"),
         # Questions the guide answers, though they start like those above:
         ("what kinds of things can you do with a foundation model", None),
         ("Do they speed things up?", None),
@@ -117,6 +123,9 @@ def test_meaning_finds_a_paraphrase_the_words_alone_miss() -> None:
         ("what is the best thing about them", None),
         ("can you translate a contract with them", None),
         ("write me a summary of the guide", None),
+        ("What does GPT mean for my business?", None),
+        ("Is it a problem that Google and Microsoft control them?", None),
+        ("do they lower the cost of training AI", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:

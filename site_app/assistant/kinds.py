@@ -14,7 +14,11 @@ import re
 
 # Models a visitor may name; the guide names GPT, CLIP and BERT and says nothing else of them
 _MODEL = r"(gpt|bert|clip|dall-?e|llama|chatgpt|gemini|claude|mistral|palm|t5|stable diffusion)"
-_DETAIL = r"(architecture|training (data|set)|layers|model size|tokeni[sz]er)"
+_DETAIL = (
+    r"(architecture|training (data|set)|datasets?|layers|(model )?size|param(eter)?s|"
+    r"tokeni[sz]er|versions?|release|licen[cs]e|pric(e|es|ing)|costs?)"
+)
+_FIRM = r"(google|openai|microsoft|meta|facebook|anthropic|nvidia|amazon|apple|deepmind|ibm)"
 _KINDS: dict[str, tuple[str, ...]] = {
     "names of people or firms": (
         r"\bwho (built|build|created|create|made|invented|founded|coined|developed|"
@@ -23,7 +27,12 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"person|people|researchers?|scientists?)\b",
         r"\b(ceo|founder|inventor|author)s?\b",
         # "who was behind BERT?", "who published CLIP?": who did a deed, in any words
-        r"\bwho(?:'s| is| was| were| are)? (?:really )?(behind|responsible for)\b",
+        r"\bwho\b.{0,20}\b(behind|responsible for)\b",
+        r"\bwho (funds|pays for|finances|sponsors|invests in)\b",
+        rf"\b{_MODEL}[\w.-]* (made|built|created|developed|released|trained|owned|designed) by\b",
+        rf"\b(made|built|created|developed|released|owned) by {_FIRM}",
+        rf"\bdid {_FIRM} (make|create|build|develop|release|invent|train)\b",
+        rf"\bwhere (was|were|is|are) {_MODEL}[\w.-]* (developed|made|built|created|invented)",
         r"\bwho (?!benefit|use|profit|need|want|care|interest)\w+ed\b",
         rf"\b(creators?|makers?|developers?|owners?) of {_MODEL}",
     ),
@@ -49,11 +58,13 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\bsize of\b",
         r"\b(what|which) size\b",
         r"\b(the|what|total) number of\b",
+        r"\bwhat(?:'s| is| are) the (price|prices|pricing|cost|costs) (of|for|to)\b",
         r"\b(percent|per ?cent|score on|scores on|imagenet|glue)\b",
         r"\bper (month|year|hour|day|token|request|user|seat)\b",
     ),
     "expansions of names": (
         r"\bstands? for\b",
+        rf"\bwhat does (the \w+ in )?{_MODEL}[\w.-]* mean\b(?! (for|to))",
         r"\bacronym\b",
         r"\babbreviat",
         r"\bshort for\b",
@@ -95,6 +106,8 @@ _KINDS: dict[str, tuple[str, ...]] = {
         rf"\b{_MODEL}[\w.-]*(['’]s)? {_DETAIL}",
         rf"\b(is|are) {_MODEL}[\w.-]* (open[- ]?source|free|paid|proprietary)\b",
         rf"\bhow (do|can) (i|we) (get|obtain) (access|an? api key)\b.{{0,10}}\b{_MODEL}",
+        rf"\bhow (do|can|to) (i |we )?(call|use|access|query) (the )?{_MODEL}[\w.-]* api\b",
+        rf"\b(download|buy|try out) {_MODEL}",
     ),
 }
 # The guide describes foundation models; it ranks none against another.
@@ -104,6 +117,8 @@ _KINDS["rankings of one model against another"] = (
     r"strongest|fastest|smartest|biggest|largest|cheapest)(?=\s*([,?]|$| for\b| "
     r"(foundation |language |ai )?(model|one|llm|option|choice|tool)s?\b))",
     r"\boutperform",
+    r"\bwhich (\w+ )?(model|one|llm)s? (is|are) (the )?(best|better|most|top|fastest|biggest|"
+    r"largest|cheapest|strongest)\b",
     rf"\bdifferences? between {_MODEL}[\w.-]* and {_MODEL}",
     # Between named models: "is GPT better than BERT?" ("one big model better than many
     # small ones" is the guide's own benefit)
