@@ -73,7 +73,12 @@ def run_quality() -> None:
 
 # What each part adds: the engine with parts switched off, through answer.py's settings.
 VARIANTS: dict[str, dict[str, object]] = {
-    "words only (FTS5)": {"MEANING_WEIGHT": 0.0, "MIN_MEANING": 2.0, "MIN_MEANING_ALONE": 2.0},
+    "words only (FTS5)": {
+        "MEANING_WEIGHT": 0.0,
+        "MIN_MEANING": 2.0,
+        "MIN_MEANING_ALONE": 2.0,
+        "MIN_TOPICAL": 0.0,
+    },
     "words + meaning, fused": {},
 }
 
@@ -113,7 +118,7 @@ def run_parts() -> None:
             setattr(module, name, value)
 
 
-_SETTINGS = ("MEANING_WEIGHT", "MIN_MEANING", "MIN_MEANING_ALONE")
+_SETTINGS = ("MEANING_WEIGHT", "MIN_MEANING", "MIN_MEANING_ALONE", "MIN_TOPICAL")
 
 
 def _get(address: tuple[str, int], host: str, path: str) -> float:
