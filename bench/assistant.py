@@ -73,7 +73,12 @@ def run_quality() -> None:
 
 # What each part adds: the engine with parts switched off, through answer.py's settings.
 VARIANTS: dict[str, dict[str, object]] = {
-    "words only (FTS5)": {"MEANING_WEIGHT": 0.0, "MIN_MEANING": 2.0, "MIN_MEANING_ALONE": 2.0},
+    "words only (FTS5)": {
+        "MEANING_WEIGHT": 0.0,
+        "MIN_MEANING": 2.0,
+        "MIN_MEANING_ALONE": 2.0,
+        "MIN_TOPICAL": 0.0,
+    },
     "words + meaning, fused": {},
 }
 
@@ -84,9 +89,14 @@ def run_parts() -> None:
     index = GuideIndex(load_guide())
     parts = load_questions()
     older = [q for name, qs in parts.items() if "meaning" not in name for q in qs]
-    tuned = [q for name in ("ninth", "tenth", "eleventh") for q in parts[f"{name}_meaning"]]
-    sets = {"older parts": older, "9th-11th (tuned)": tuned}
-    sets["twelfth (never tuned)"] = parts["twelfth_meaning_blind"]
+    tuned = [
+        q
+        for name, qs in parts.items()
+        if "meaning" in name and "fourteenth" not in name
+        for q in qs
+    ]
+    sets = {"older parts": older, "9th-13th (tuned)": tuned}
+    sets["fourteenth (never tuned)"] = parts["fourteenth_meaning_blind"]
     saved = {name: getattr(module, name) for name in ("asked_for", *_SETTINGS)}
     try:
         for variant, settings in VARIANTS.items():
@@ -108,7 +118,7 @@ def run_parts() -> None:
             setattr(module, name, value)
 
 
-_SETTINGS = ("MEANING_WEIGHT", "MIN_MEANING", "MIN_MEANING_ALONE")
+_SETTINGS = ("MEANING_WEIGHT", "MIN_MEANING", "MIN_MEANING_ALONE", "MIN_TOPICAL")
 
 
 def _get(address: tuple[str, int], host: str, path: str) -> float:

@@ -14,11 +14,11 @@ QUESTIONS = Path(__file__).resolve().parent / "data" / "assistant_questions.toml
 GOALS = (0.85, 0.95, 0.85)
 HANDOFF = "handoff"
 # Parts written blind and never tuned on: only measured (`make bench`), never asserted.
+# The sixth, eighth and twelfth were, until round two of issue 17 read their misses (forms
+# of look-alikes and of questions about Glissando itself went into kinds.py).
 NEVER_TUNED = (
     "heldout",
-    "sixth_heldout",
-    "eighth_heldout",
-    "twelfth_meaning_blind",
+    "fourteenth_meaning_blind",
 )
 
 

@@ -88,3 +88,12 @@ def test_a_related_entry_must_be_words(tmp_path: Path) -> None:
     bad.write_text(text + "radiology = 3\n", encoding="utf-8")
     with pytest.raises(ValueError, match="related.radiology must be a list of words"):
         load_guide(bad)
+
+
+def test_swapped_letters_are_respelt_for_the_meaning_too(index: GuideIndex) -> None:
+    """Two letters swapped ("modles"): found as "models", and the meaning reads the guide's
+    spelling; a real word the guide lacks ("expert", "custom") is left as written."""
+    assert Vocabulary(["foundation models"]).respelt("modles") == "models"
+    assert index.respelt("explain foundaton modles pls") == "explain foundation models pls"
+    assert index.respelt("can I speak with an expert") == "can I speak with an expert"
+    assert index.respelt("a custom chatbot") == "a custom chatbot"

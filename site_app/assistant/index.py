@@ -92,6 +92,19 @@ class GuideIndex:
             found += [spelt, *self._related(spelt)]
         return found
 
+    def respelt(self, question: str) -> str:
+        """The question with its misspelt words (none of the model's own words: "foundaton",
+        "modles") in the guide's spelling, for the meaning: their tokens mean nothing."""
+        embeddings = shared_embeddings()
+        fixed = {
+            w: spelt
+            for w in content_words(question)
+            if not embeddings.is_word(w) and (spelt := self._known.respelt(w))
+        }
+        if not fixed:
+            return question
+        return " ".join(fixed.get(w.casefold(), w) for w in question.split())
+
     def _related(self, word: str) -> list[str]:
         rows = self._query("SELECT terms FROM related WHERE related MATCH ?", _exact(word))
         return [term for (terms,) in rows for term in terms.split("\n")]  # a phrase stays one

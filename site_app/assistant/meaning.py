@@ -25,6 +25,7 @@ from pathlib import Path
 _WEIGHTS = Path("weights", "l2_supercat_256.safetensors")
 _TOKENIZER = Path("tokenizers", "l2_supercat_tokenizer_config.json")
 DIMENSIONS = 128  # of 256: WordLlama is trained so that a vector's first ones stand alone
+SECOND_WEIGHT = 0.2  # of a passage's similarity, from its second-closest phrasing
 _SPACE = "\u2581"  # SentencePiece's word boundary
 _MAX_WORD = 40  # characters: longer "words" are split into pieces of at most this many
 
@@ -89,6 +90,11 @@ class Embeddings:
                 ids += [self._vocab.get(f"<0x{b:02X}>", 0) for b in piece.encode()]
         return tuple(ids)
 
+    def is_word(self, word: str) -> bool:
+        """Whether the tokenizer holds ``word`` whole, lower-case or capitalised: a word
+        the model knows, not a misspelling."""
+        return any(_SPACE + w in self._vocab for w in (word, word.capitalize()))
+
     def vector(self, text: str) -> Vector:
         """The unit-length mean of the text's token rows; all zeros for an empty text."""
         total = [0.0] * self.dimensions
@@ -115,8 +121,8 @@ def similarity(a: Vector, b: Vector) -> float:
 class Meanings:
     """Each passage's phrasings as vectors, computed once at start-up: its title, each
     sentence of its text and each of its readers' questions. A question's similarity to a
-    passage is its best similarity to any of them, so one good phrasing in ``asks`` is
-    enough for a paraphrase of it to find its section."""
+    passage is mostly its best similarity to any of them (``_closest``), so one good
+    phrasing in ``asks`` is enough for a paraphrase of it to find its section."""
 
     def __init__(self, embeddings: Embeddings, passages: list[list[str]]) -> None:
         self._embeddings = embeddings
@@ -126,8 +132,24 @@ class Meanings:
         """The question's similarity to each passage (or to those in ``rows``, others 0)."""
         asked = self._embeddings.vector(question)
         return [
-            max((similarity(asked, v) for v in vectors), default=0.0)
-            if rows is None or row in rows
-            else 0.0
+            _closest(asked, vectors) if rows is None or row in rows else 0.0
             for row, vectors in enumerate(self._vectors)
         ]
+
+
+def _closest(asked: Vector, vectors: list[Vector]) -> float:
+    """The best similarity to a passage's phrasings, a fifth of it from the second best: the
+    best of many noisy similarities favours the passages with most phrasings, and one stray
+    phrasing close by chance. Measured on every part but the never-tuned fourteenth: right
+    section first in 453 of 480 answerable questions with the best alone, 459 with this
+    (no part worse); from 0.35 for the second, some parts lose."""
+    best = second = 0.0
+    for v in vectors:
+        s = similarity(asked, v)
+        if s > best:
+            best, second = s, best
+        elif s > second:
+            second = s
+    if len(vectors) < 2:
+        return best
+    return (1 - SECOND_WEIGHT) * best + SECOND_WEIGHT * second

@@ -16,7 +16,7 @@ MAX_WORDS = 16
 # "my boss wants me to actually understand GPT" is about GPT.
 STOPWORDS = frozenset(
     """a about actually all also am an and any anything anyway are as at basically be been being
-    between but by can could crazy d describe did do does doing don dont everything explain few
+    between but by can could crazy d describe did do does doing don dont even everything explain few
     for from get give got guess had has have he hear heard hearing hello her here hey hi him his
     honestly how i if im in into is it its just keep kind know let like ll lot lots m many may
     maybe me mean might more most must my need needs nobody nothing now of ok okay on one ones
@@ -61,6 +61,10 @@ class Vocabulary:
         if word in self or len(word) > _MAX_SPELLED:
             return None
         known = self._by_initial.get(word[:1], [])
+        # Two letters swapped ("modles"): difflib scores these low, typists make them often
+        swaps = (word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1))
+        if len(word) >= _MIN_ROOT and (swapped := next((w for w in swaps if w in self), None)):
+            return swapped
         if len(word) >= _MIN_SPELLED:
             close = difflib.get_close_matches(word, known, n=1, cutoff=_SPELLING_CUTOFF)
             if close:
