@@ -10,16 +10,9 @@ from site_app.outbox.store import Triaged
 STATE = {"lead": PENDING, "held": HELD, "spam": SPAM}
 
 
-def _marks(submission: triage.Submission) -> tuple[frozenset[str], str | None]:
-    # Until the engine fills these in, a submission has no marks (and nothing is remembered).
-    try:
-        return triage.fingerprints(submission), triage.text_fingerprint(submission.message)
-    except NotImplementedError:
-        return frozenset(), None
-
-
 def decide(submission: triage.Submission) -> Triaged:
     verdict = triage.judge(submission, OutboxMemory(submission.client))
-    marks, text = _marks(submission)
+    marks = triage.fingerprints(submission)
+    text = triage.text_fingerprint(submission.message)
     metrics.count_signals(verdict.signals)
     return Triaged(STATE[verdict.outcome], verdict.reasons, sorted(marks), text, verdict.signals)
