@@ -36,7 +36,7 @@ def test_the_tuned_part_meets_the_goals() -> None:
 
 def test_the_second_training_part_is_all_caught_and_no_person_held() -> None:
     # What it reaches with the model trained on it: a regression, not a generalisation
-    # figure (cross-validation gives that: docs/incoming/triage-engine2.md).
+    # figure (cross-validation gives that: docs/design.md, "The wording model").
     results = run(load("training2"))
     got = figures(results)
     wrong = [(e.tag, e.submission.name, v.outcome, v.reasons) for e, v in misses(results)]

@@ -26,7 +26,7 @@ MIN_REST = 0.2  # similarity the words a passage lacks must have to it, for that
 MIN_CLOSE = 0.3  # similarity, or any shared word, that makes a section worth suggesting
 # Below this best similarity, a question that only partly shares the guide's words is off
 # its topic ("what's the weather like today" shares "today"): the lowest of any answerable
-# question in the parts is 0.22, and no floor separates more (docs/incoming/assistant-meaning2.md)
+# question in the parts is 0.22, and no floor separates more (docs/design.md, "Deciding")
 MIN_TOPICAL = 0.2
 _NOT_SUGGESTED = (HANDOFF, "contact")  # "Ask our team" already stands beside suggestions
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

@@ -31,7 +31,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
 GRAM = 4  # letters in a word-part feature: "optimisation", "optimización" share "timi"
 # Logistic regression by stochastic gradient descent, in a fixed order (reproducible).
 # Chosen with 5- and 10-fold cross-validation on the training parts (see
-# docs/incoming/triage-engine2.md): naive Bayes' log odds ran to 15 on genuine
+# docs/design.md, "The wording model"): naive Bayes' log odds ran to 15 on genuine
 # partnership questions, these stay below 2.
 EPOCHS, RATE, L2 = 60, 0.3, 0.01
 
