@@ -18,13 +18,13 @@ POOLED = ("twelfth_meaning_blind", "fourteenth_meaning_blind", "fifteenth_weight
 # Through answer.py's settings; (b) drops the meaning's rank and its own answering gate,
 # keeping the weak-signal floor, the suggestions and the tie-break of equal word coverage.
 CONFIGURATIONS: dict[str, dict[str, object]] = {
-    "(a) shipped fusion": {},
+    "(a) the fusion as first shipped": {"MEANING_WEIGHT": 1.0},
     "(b) words + cues + answer type": {
         "MEANING_WEIGHT": 0.0,
         "MIN_MEANING": 2.0,
         "MIN_MEANING_ALONE": 2.0,
     },
-    "(c) meaning's rank weight halved": {"MEANING_WEIGHT": 0.5},
+    "(c) meaning's rank weight halved (shipped since)": {"MEANING_WEIGHT": 0.5},
 }
 
 
