@@ -16,6 +16,7 @@ MODULES = (
     "bench.multihost",
     "bench.leads",
     "bench.assistant",
+    "bench.assistant_weight",
     "bench.purge",
     "bench.triage",
 )

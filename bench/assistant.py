@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from bench import header, percentile, site_env
+from bench.assistant_weight import configured
 from bench.site import FIRST_ROUND_TRIP, PAGES, _decode, _memory, _Subresources, _worker_pid, fetch
 from site_app.assistant.answer import answer, clean
 from site_app.assistant.index import MIN_COVERAGE, GuideIndex
@@ -85,40 +86,23 @@ VARIANTS: dict[str, dict[str, object]] = {
 
 def run_parts() -> None:
     header("what each part adds: first / among / hand-off, with and without the answer-type check")
-    module = sys.modules["site_app.assistant.answer"]
     index = GuideIndex(load_guide())
     parts = load_questions()
-    older = [q for name, qs in parts.items() if "meaning" not in name for q in qs]
-    tuned = [
-        q
-        for name, qs in parts.items()
-        if "meaning" in name and "fourteenth" not in name
-        for q in qs
-    ]
-    sets = {"older parts": older, "9th-13th (tuned)": tuned}
-    sets["fourteenth (never tuned)"] = parts["fourteenth_meaning_blind"]
-    saved = {name: getattr(module, name) for name in ("asked_for", *_SETTINGS)}
-    try:
-        for variant, settings in VARIANTS.items():
-            for kinds in (False, True):
-                for name, value in saved.items():
-                    setattr(module, name, value)
-                for name, value in settings.items():
-                    setattr(module, name, value)
-                if not kinds:
-                    module.asked_for = lambda question: None
+    older = [q for name, qs in parts.items() if "heldout" in name or name == "tuning" for q in qs]
+    tuned = [qs for name, qs in parts.items() if "meaning" in name and name not in NEVER_TUNED]
+    sets = {"older parts": older, "9th-13th (tuned)": [q for qs in tuned for q in qs]}
+    sets["14th (never tuned)"] = parts["fourteenth_meaning_blind"]
+    sets["15th (never tuned)"] = parts["fifteenth_weight_blind"]
+    for variant, settings in VARIANTS.items():
+        for kinds in (False, True):
+            no_kinds = {} if kinds else {"asked_for": lambda question: None}
+            with configured({**settings, **no_kinds}):
                 figures = "  ".join(
                     "{}: {:.2f}/{:.2f}/{:.2f}".format(name, *score(index, qs))
                     for name, qs in sets.items()
                 )
-                label = f"{variant}{' + answer type' if kinds else ''}"
-                print(f"  {label:<40} {figures}")
-    finally:
-        for name, value in saved.items():
-            setattr(module, name, value)
-
-
-_SETTINGS = ("MEANING_WEIGHT", "MIN_MEANING", "MIN_MEANING_ALONE", "MIN_TOPICAL")
+            label = f"{variant}{' + answer type' if kinds else ''}"
+            print(f"  {label:<40} {figures}")
 
 
 def _get(address: tuple[str, int], host: str, path: str) -> float:

@@ -19,6 +19,7 @@ HANDOFF = "handoff"
 NEVER_TUNED = (
     "heldout",
     "fourteenth_meaning_blind",
+    "fifteenth_weight_blind",
 )
 
 
