@@ -77,6 +77,7 @@ def test_commands_print_their_answer_alone(tmp_path: Path) -> None:
         "pending    0",
         "delivered  0",
         "failed     0",
+        "held       0",
         "spam       0",
         "oldest pending: -",
         "last error: -",
