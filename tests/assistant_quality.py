@@ -20,6 +20,7 @@ NEVER_TUNED = (
     "heldout",
     "fourteenth_meaning_blind",
     "fifteenth_weight_blind",
+    "sixteenth_reach_blind",
 )
 
 

@@ -126,6 +126,17 @@ def test_meaning_finds_a_paraphrase_the_words_alone_miss() -> None:
         ("What does GPT mean for my business?", None),
         ("Is it a problem that Google and Microsoft control them?", None),
         ("do they lower the cost of training AI", None),
+        # Asking whether a model can do a task is the guide's; commanding one is not
+        ("can it translate a contract into French", None),
+        ("could it draft my newsletter?", None),
+        ("can they write me a cover letter?", None),
+        ("translate this into German", "work done on request"),
+        ("draft my newsletter", "work done on request"),
+        ("write a blog post about cats", "work done on request"),
+        # The firms as a subject, not asked for
+        ("do they reduce what companies spend on AI", None),
+        ("which companies use them", None),
+        ("what company made CLIP", "names of people or firms"),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -136,3 +147,10 @@ def test_a_question_weak_by_words_and_by_meaning_is_handed_off() -> None:
     """ "today" is a word of the guide's, but nothing else about the weather is."""
     assert not answer(INDEX, "what's the weather like today").answered
     assert answer(INDEX, "what's the bottom line").answered  # the lowest answerable, 0.22
+
+
+def test_use_cases_in_visitors_words_are_answered() -> None:
+    for question in ("could one draft my newsletter", "could one help me turn docs into German"):
+        result = answer(INDEX, question)
+        assert result.answered, question
+        assert result.hits[0].passage.key == "real-world-applications", question

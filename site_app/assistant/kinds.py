@@ -23,8 +23,10 @@ _KINDS: dict[str, tuple[str, ...]] = {
     "names of people or firms": (
         r"\bwho (built|build|created|create|made|invented|founded|coined|developed|"
         r"designed|released|wrote|owns|trained|came up|is the|was the|are the|runs|leads)\b",
+        # ... but not "what companies spend on AI", where the firms are a subject, not asked for
         r"\b(which|what) (company|companies|firm|lab|team|university|organi[sz]ation|"
-        r"person|people|researchers?|scientists?)\b",
+        r"person|people|researchers?|scientists?)\b(?! (spend|pay|save|gain|use|need|get|can|"
+        r"could|should|do|adopt)\b)",
         r"\b(ceo|founder|inventor|author)s?\b",
         # "who was behind BERT?", "who published CLIP?": who did a deed, in any words
         r"\bwho\b.{0,20}\b(behind|responsible for)\b",
