@@ -149,6 +149,8 @@ def test_slack_format_posts_an_escaped_incoming_webhook_message(
     data["name"] = "Eve <!channel> & co"
     data["message"] = "Line one.\n<https://evil.example.com|click me>"
     assert client.post("/contact", data=data).status_code == 303
+    # A bare foreign link sent at once looks like spam to triage: released, as sales would.
+    app.test_cli_runner().invoke(args=["outbox", "release", "1"])
     assert post_webhooks(app) == 1
     [request] = receiver.requests
     assert "webhook-signature" not in request.headers

@@ -12,6 +12,7 @@ from typing import Any
 import requests
 
 from tests.conftest import GOOD, form_tokens
+from tests.http import FromAddress
 
 
 @dataclass
@@ -39,9 +40,14 @@ class Traffic:
         for thread in self._threads:
             thread.join(60)
 
-    def _session(self) -> requests.Session:
+    def _session(self, address: str | None = None) -> requests.Session:
+        """A visitor; from ``address`` (a loopback address) when given, so that a proxy
+        limiting requests per address sees a different person."""
         session = requests.Session()
         session.trust_env = False
+        if address:
+            for scheme in ("http://", "https://"):
+                session.mount(scheme, FromAddress(address))
         for name, value in self.session_options.items():
             setattr(session, name, value)
         return session
@@ -75,7 +81,8 @@ class Traffic:
     def _send_inquiries(self) -> None:
         n = 0
         while not self.stop.is_set():
-            session = self._session()
+            # Each inquiry is another person: nginx's per-address limit is not in the way.
+            session = self._session(f"127.0.{n // 250 % 250 + 1}.{n % 250 + 2}")
             page = self._request(session, "GET", "/contact")
             if page is None or page.status_code != 200:
                 if page is not None:
