@@ -12,7 +12,11 @@ STATE = {"lead": PENDING, "held": HELD, "spam": SPAM}
 
 def decide(submission: triage.Submission) -> Triaged:
     verdict = triage.judge(submission, OutboxMemory(submission.client))
-    marks = triage.fingerprints(submission)
-    text = triage.text_fingerprint(submission.message)
     metrics.count_signals(verdict.signals)
-    return Triaged(STATE[verdict.outcome], verdict.reasons, sorted(marks), text, verdict.signals)
+    return Triaged(
+        STATE[verdict.outcome],
+        verdict.reasons,
+        sorted(verdict.fingerprints),
+        verdict.text_fingerprint,
+        verdict.signals,
+    )

@@ -57,11 +57,13 @@ def judge(submission: Submission, memory: Memory, rules: Rules | None = None) ->
         outcome = "spam"
     elif score >= rules.held:
         outcome = "held"
-    if memory.marked_spam(fingerprints(submission, rules)):
+    marks = fingerprints(submission, rules)
+    if memory.marked_spam(marks):
         reason = "Repeats an inquiry sales marked as spam (its address, text or a link's site)"
         hits.insert(0, Hit(MARKED, rules.spam, reason, True))
         outcome, score = "spam", score + rules.spam
-    return Verdict(outcome, score, tuple(h.reason for h in hits), tuple(h.name for h in hits))
+    reasons, names = tuple(h.reason for h in hits), tuple(h.name for h in hits)
+    return Verdict(outcome, score, reasons, names, marks, facts.text_fingerprint)
 
 
 def text_fingerprint(message: str) -> str:

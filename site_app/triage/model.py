@@ -27,6 +27,9 @@ class Verdict:
     score: float
     reasons: tuple[str, ...] = field(default=())  # human-readable, as sales read them
     signals: tuple[str, ...] = field(default=())  # signal names that fired, for metrics
+    # What the outbox stores beside the verdict, worked out once while judging.
+    fingerprints: frozenset[str] = field(default=frozenset())
+    text_fingerprint: str = ""
 
 
 class Memory(Protocol):
