@@ -283,3 +283,17 @@ SPAMMY_TRADES = [
 def test_businesses_in_spammy_trades_asking_for_help_are_leads(message: str) -> None:
     verdict = judge(sub(message, email="owner@seo-kraft.de"), LocalMemory())
     assert verdict.outcome == "lead", verdict.reasons
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "bc178376e47a4840af67a4cbd4ff20a6",  # starts like a bech32 address, but is hex
+        "da8581fafed74da89d20acca2e9849db",  # starts like "DA 85", the backlink sellers' score
+        "3fa9c4e2b7d6a5f8e1c2b3a4d5e6f7a8",  # base58's alphabet, but hex
+    ],
+)
+def test_a_reference_number_in_hex_is_not_read_as_crypto_or_backlinks(token: str) -> None:
+    # Found by a test through nginx: a genuine message carrying a UUID was held.
+    verdict = judge(sub(f"Through nginx {token}", fill_seconds=5.0), LocalMemory())
+    assert not {"money_bait", "backlinks"} & set(verdict.signals)

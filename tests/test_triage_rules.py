@@ -47,7 +47,7 @@ MISTAKES = [
         'weight = 0.7\nmax = 0.5\nstrong = true\nphrases = [\n  "casino"',
         "phrases.gambling.max",
     ),
-    ("patterns = ['\\bda\\s?\\d{2}\\+?']", "patterns = ['da(']", "phrases.backlinks.patterns"),
+    ("patterns = ['\\bda\\s?\\d{2}(\\+|\\b)']", "patterns = ['da(']", "phrases.backlinks.patterns"),
     ('"casino", ', '"casino", 7, ', "phrases.gambling.phrases: expected a list"),
     ("[phrases.seo]", "[phrases.SEO]", "lower-case name"),
     ('"casino", ', '"ca*", ', "a stem needs 3 letters"),
