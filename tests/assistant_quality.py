@@ -21,6 +21,10 @@ NEVER_TUNED = (
     "fourteenth_meaning_blind",
     "fifteenth_weight_blind",
     "sixteenth_reach_blind",
+    "seventeenth_dev_blind",
+    "eighteenth_dev_blind",
+    "nineteenth_final_blind",
+    "twentieth_final_blind",
 )
 
 
