@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from site_app.assistant.forms import pointed_to
 from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit, Passage
 from site_app.assistant.kinds import asked_for
 from site_app.assistant.words import content_words
@@ -21,7 +22,7 @@ RANK_OFFSET = 60  # reciprocal rank fusion's k: weight / (k + rank) from each ra
 # The meaning counts half: on the parts never tuned on (twelfth, fourteenth, fifteenth) it
 # ranks the right section first for 82 of 101 at 0.5 against 80 at 1.0 and 78 at 0
 # (docs/incoming/assistant-weight.md)
-WORDS_WEIGHT, MEANING_WEIGHT, CUE_WEIGHT = 1.0, 0.5, 1.0
+WORDS_WEIGHT, MEANING_WEIGHT, CUE_WEIGHT, FORM_WEIGHT = 1.0, 0.5, 1.0, 1.0
 CLEAR_LEAD = 0.25  # coverage by which the words' best passage leads the next, to decide alone
 MIN_MEANING = 0.3  # similarity that answers a question whose words the guide lacks
 MIN_MEANING_ALONE = 0.7  # the same, when no word of the question is the guide's
@@ -74,7 +75,13 @@ def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list
     rows = [_row(index, hit) for hit in by_words]
     fused: dict[int, float] = {}
     cued = [row for row, p in enumerate(index.passages) if _cued(question, p.cues)]
-    rankings = ((rows, WORDS_WEIGHT), (by_meaning, MEANING_WEIGHT), (cued, CUE_WEIGHT))
+    formed = [index.row_of(key) for key in pointed_to(question)]
+    rankings = (
+        (rows, WORDS_WEIGHT),
+        (by_meaning, MEANING_WEIGHT),
+        (cued, CUE_WEIGHT),
+        (formed, FORM_WEIGHT),
+    )
     for ranking, weight in rankings:
         for rank, row in enumerate(ranking):
             fused[row] = fused.get(row, 0.0) + weight / (RANK_OFFSET + rank + 1)
@@ -96,12 +103,16 @@ def answer(index: GuideIndex, question: str) -> Answer:
     """
     hits, by_words, meaning = ranked(index, question)
     kind = asked_for(question)
-    if not content_words(question):  # "hi there": no word that can carry a topic
-        return Answer(question, ())
     best = hits[0]
+    # A form ("what is it, in plain words?") answers for its passage when that comes first
+    formed = best.passage.key in pointed_to(question)
+    if not formed and not content_words(question):  # "hi there": no word to carry a topic
+        return Answer(question, ())
     close = best.coverage >= MIN_COVERAGE or _close_in_meaning(index, question, best, meaning)
-    close = close and (best.coverage >= 1 or max(meaning) >= MIN_TOPICAL)
-    sales = by_words and by_words[0].passage.key == HANDOFF  # the sales row, by words
+    close = formed or (close and (best.coverage >= 1 or max(meaning) >= MIN_TOPICAL))
+    # The sales row by words ("can you build a bot for my shop?"), unless a form asks
+    # what the models do ("could one of these run a support bot for my shop?")
+    sales = not formed and by_words and by_words[0].passage.key == HANDOFF
     if kind or not close or sales:
         return Answer(question, (), _suggestions(index, hits, meaning), kind)
     kept, covered = [best], best.words

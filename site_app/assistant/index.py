@@ -79,6 +79,9 @@ class GuideIndex:
     def row(self, passage: Passage) -> int:
         return self._rows[passage.key]
 
+    def row_of(self, key: str) -> int:
+        return self._rows[key]
+
     def plain(self, row: int) -> Hit:
         """A passage found by meaning alone: no word of the question to mark in it."""
         passage = self.passages[row]

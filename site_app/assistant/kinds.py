@@ -28,6 +28,9 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"person|people|researchers?|scientists?)\b(?! (spend|pay|save|gain|use|need|get|can|"
         r"could|should|do|adopt)\b)",
         r"\b(ceo|founder|inventor|author)s?\b",
+        # "which hospitals already use them?": named users, not what a field gains
+        r"\bwhich (hospitals|clinics|banks|insurers|startups|brands|governments|countries|"
+        r"universities|schools|retailers)\b",
         # "who was behind BERT?", "who published CLIP?": who did a deed, in any words
         r"\bwho\b.{0,20}\b(behind|responsible for)\b",
         r"\bwho (funds|pays for|finances|sponsors|invests in)\b",
@@ -58,6 +61,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\bhow much (data|text|memory|storage|ram|disk|time|money|does it cost|do they cost)\b",
         r"\b(parameters?|gigabytes?|terabytes?|accuracy|benchmarks?|percentage)\b",
         r"\bsize of\b",
+        rf"\b(does|do|is|are) {_MODEL}[\w.-]*( \d+)? (cost|costs|charge|paid|free)\b",
         r"\b(what|which) size\b",
         r"\b(the|what|total) number of\b",
         r"\bwhat(?:'s| is| are) the (price|prices|pricing|cost|costs) (of|for|to)\b",
@@ -90,6 +94,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
         r"\b(system|hardware) requirements\b",
     ),
     "product details": (
+        rf"\b(what|which) languages? (does|do|can|is|are) {_MODEL}",
         r"\b(which|what) (dataset|data ?sets?|corpus|images|texts|licen[cs]e|version|"
         r"programming language|architecture|hardware|gpus?)\b",
         r"\b(latest|newest|current) version\b",
@@ -127,6 +132,14 @@ _KINDS["rankings of one model against another"] = (
     rf"\b{_MODEL}[\w.-]* (is |are )?(better|faster|smarter|bigger|cheaper|more accurate) than\b",
     rf"\b(better|faster|smarter|bigger|cheaper|more accurate) than {_MODEL}",
     rf"\b(is|are) {_MODEL}[\w.-]* (better|faster|smarter|bigger|cheaper|more accurate)\b",
+    # "which is faster, BERT or GPT?": a choice between two named models
+    rf"\bwhich (is|one is|of them is|would be) \w+(er|est)\b.{{0,20}}\b{_MODEL}",
+)
+# Whether a use is lawful is a question for a lawyer (and for the team, about our own work).
+_KINDS["legal advice"] = (
+    r"\b(gdpr|hipaa|ccpa|lawful|unlawful|compliant|compliance)\b",
+    r"\b(is|are) (it|this|that|they) (legal|allowed|permitted)\b",
+    r"\blegal (to|for)\b",
 )
 # Not the guide's at all: what Glissando itself makes, offers or uses is for the team.
 _KINDS["details of our own services"] = (

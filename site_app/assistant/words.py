@@ -27,6 +27,12 @@ STOPWORDS = frozenset(
     where which who whom whose will with wonder wondering would you your yours
     """.split()
 )
+# How a visitor wants the answer put, not what it is about: "in plain English, what are
+# the risks?" is about risks alone.
+_MANNER = re.compile(
+    r"\b(in|into) (plain|simple|layman'?s?|everyday|normal|basic) (english|words|terms|language)\b",
+    re.IGNORECASE,
+)
 _MIN_SPELLED = 5  # shorter words are too easily mistaken for one another ("cost", "most")
 _MAX_SPELLED = 24  # longer "words" are not misspelt English
 _MIN_ROOT = 4  # letters two words of one root share, at least
@@ -35,7 +41,7 @@ _SPELLING_CUTOFF = 0.85  # difflib's similarity: "foundaton" / "foundation" is 0
 
 def content_words(question: str) -> list[str]:
     """The question's words that can carry a topic, lower-cased, each once, in order."""
-    words = (w.casefold() for w in _WORD.findall(question))
+    words = (w.casefold() for w in _WORD.findall(_MANNER.sub(" ", question)))
     kept = (w for w in words if w not in STOPWORDS and len(w) > 1)
     return list(dict.fromkeys(kept))[:MAX_WORDS]
 
