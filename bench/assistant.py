@@ -73,14 +73,17 @@ def run_quality() -> None:
 
 
 # What each part adds: the engine with parts switched off, through answer.py's settings.
+_NO_FORMS = {"pointed_to": lambda question: []}
 VARIANTS: dict[str, dict[str, object]] = {
     "words only (FTS5)": {
         "MEANING_WEIGHT": 0.0,
         "MIN_MEANING": 2.0,
         "MIN_MEANING_ALONE": 2.0,
         "MIN_TOPICAL": 0.0,
+        **_NO_FORMS,
     },
-    "words + meaning, fused": {},
+    "words + meaning, fused": _NO_FORMS,
+    "words + meaning + forms": {},
 }
 
 
@@ -89,10 +92,16 @@ def run_parts() -> None:
     index = GuideIndex(load_guide())
     parts = load_questions()
     older = [q for name, qs in parts.items() if "heldout" in name or name == "tuning" for q in qs]
-    tuned = [qs for name, qs in parts.items() if "meaning" in name and name not in NEVER_TUNED]
-    sets = {"older parts": older, "9th-13th (tuned)": [q for qs in tuned for q in qs]}
-    sets["14th (never tuned)"] = parts["fourteenth_meaning_blind"]
-    sets["15th (never tuned)"] = parts["fifteenth_weight_blind"]
+
+    def pooled(*names: str) -> list[dict[str, str]]:
+        return [q for name in names for q in parts[name]]
+
+    sets = {
+        "older parts": older,
+        "9th-13th": pooled(*(n for n in parts if "_meaning" in n and "blind" not in n)),
+        "14th-18th": pooled(*(n for n in parts if "blind" in n and n not in NEVER_TUNED)),
+        "never tuned": pooled(*(n for n in NEVER_TUNED if n != "heldout")),
+    }
     for variant, settings in VARIANTS.items():
         for kinds in (False, True):
             no_kinds = {} if kinds else {"asked_for": lambda question: None}

@@ -20,6 +20,7 @@ NEVER_TUNED = (
     "heldout",
     "nineteenth_final_blind",
     "twentieth_final_blind",
+    "twentyfirst_final_blind",
 )
 
 

@@ -51,6 +51,10 @@ def test_a_form_finds_its_passage(question: str, expected: str) -> None:
         ("could it tell me when GPT-4 came out", "handoff"),
         ("what's the capital of Australia", "handoff"),
         ("what is it like in Paris in May", "handoff"),
+        # a broad form (a use case) must also be near its passage in meaning
+        ("could it tell me the weather tomorrow", "handoff"),
+        ("can it help me lose weight", "handoff"),
+        ("what's next week's weather", "handoff"),
     ],
 )
 def test_a_form_does_not_override_words_or_kinds(question: str, expected: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from site_app.assistant.forms import pointed_to
+from site_app.assistant.forms import BROAD, pointed_to
 from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit, Passage
 from site_app.assistant.kinds import asked_for
 from site_app.assistant.words import content_words
@@ -32,6 +32,10 @@ MIN_CLOSE = 0.3  # similarity, or any shared word, that makes a section worth su
 # its topic ("what's the weather like today" shares "today"): the lowest of any answerable
 # question in the parts is 0.22, and no floor separates more (docs/design.md, "Deciding")
 MIN_TOPICAL = 0.2
+# A broad form answers for its passage only as close in meaning as any answer must be:
+# "could it look at photos of my stock" is 0.215 from the applications, "could it tell me
+# the weather tomorrow" 0.13 ("could it tell me a joke", 0.21, passes: a known miss)
+MIN_FORMED = MIN_TOPICAL
 _NOT_SUGGESTED = (HANDOFF, "contact")  # "Ask our team" already stands beside suggestions
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -105,7 +109,9 @@ def answer(index: GuideIndex, question: str) -> Answer:
     kind = asked_for(question)
     best = hits[0]
     # A form ("what is it, in plain words?") answers for its passage when that comes first
-    formed = best.passage.key in pointed_to(question)
+    key = best.passage.key
+    formed = key in pointed_to(question)
+    formed = formed and (key not in BROAD or meaning[_row(index, best)] >= MIN_FORMED)
     if not formed and not content_words(question):  # "hi there": no word to carry a topic
         return Answer(question, ())
     close = best.coverage >= MIN_COVERAGE or _close_in_meaning(index, question, best, meaning)

@@ -55,8 +55,8 @@ _FORMS: dict[str, tuple[str, ...]] = {
         r"\b(use cases?|what (are|is) (it|they) (used|good) for|what can (i|we) (do|use))\b",
     ),
     "the-future-of-ai-with-foundation-models": (
-        r"\bwhat'?s next\b",
-        r"\bwhat (comes|happens) next\b",
+        r"\bwhat'?s next( for\b|\W*$)",
+        r"\bwhat (comes|happens) next( for\b|\W*$)",
         r"\b(heading|headed|going)( next)?\W*$",
         r"\b(down the (road|line)|coming years|years to come|next (few )?(years|decade))\b",
     ),
@@ -71,6 +71,9 @@ _FORMS: dict[str, tuple[str, ...]] = {
         r"\b(rundown|cheat ?sheet|skim)\b",
     ),
 }
+# A use-case form fits anything asked of a machine ("could it tell me the weather?"): it
+# answers only when the question is also near its passage in meaning (answer.py).
+BROAD = frozenset({"real-world-applications"})
 _PATTERNS = [(key, re.compile(p, re.IGNORECASE)) for key, ps in _FORMS.items() for p in ps]
 
 
