@@ -34,6 +34,9 @@ def first(question: str) -> str:
         # a use case: what the models do, not a service asked of Glissando
         ("could one of these run a support bot for my online shop?", "real-world-applications"),
         ("could it look at photos of my stock and tell whats in them", "real-world-applications"),
+        ("does Claude count as one of these?", "what-are-foundation-models"),
+        ("is that just hype?", "why-do-they-matter"),
+        ("can a hobbyist get access without training anything", "benefits-of-foundation-models"),
     ],
 )
 def test_a_form_finds_its_passage(question: str, expected: str) -> None:
@@ -67,3 +70,26 @@ def test_any_text_gets_forms_and_an_answer_without_raising(text: str) -> None:
     found = pointed_to(clean(text))
     assert all(key in {p.key for p in INDEX.passages} for key in found)
     answer(INDEX, clean(text))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "I run a small physiotherapy clinic and a vendor is pushing an assistant built on"
+            " one of these. Before I sign anything I want to know. What do critics worry about?",
+            "challenges-and-concerns",
+        ),
+        (
+            "My daughter asked me at dinner and I had no idea. We both like gadgets. What will"
+            " they be able to do in ten years?",
+            "the-future-of-ai-with-foundation-models",
+        ),
+        # the question is still the team's when its last sentence is
+        ("We are a 40-person logistics firm. Can you guys build us a bot?", "handoff"),
+        ("I love baking on Sundays. What's a good sourdough recipe?", "handoff"),
+    ],
+)
+def test_context_before_the_question_does_not_hide_it(question: str, expected: str) -> None:
+    assert len(question) <= MAX_LENGTH
+    assert first(question) == expected

@@ -9,7 +9,7 @@ neither score compares across questions and the two do not compare with each oth
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from site_app.assistant.forms import BROAD, pointed_to
 from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit, Passage
@@ -38,6 +38,7 @@ MIN_TOPICAL = 0.2
 MIN_FORMED = MIN_TOPICAL
 _NOT_SUGGESTED = (HANDOFF, "contact")  # "Ask our team" already stands beside suggestions
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,23 @@ def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list
 
 def answer(index: GuideIndex, question: str) -> Answer:
     """The passages that answer ``question`` (already cleaned), or none and the closest.
+
+    A visitor often gives context before the question ("I run a small clinic and a vendor
+    is pushing an AI assistant. What do critics worry about?"): the context's words dilute
+    the question's, so when the whole is handed off (and asks for no kind the guide never
+    gives), its last sentence with a topic word is asked alone.
+    """
+    result = _answer(index, question)
+    if result.answered or result.asks_for:
+        return result
+    sentences = [s for s in _SENTENCE_END.split(question) if content_words(s)]
+    if len(sentences) > 1 and (focused := _answer(index, sentences[-1])).answered:
+        return replace(focused, question=question)
+    return result
+
+
+def _answer(index: GuideIndex, question: str) -> Answer:
+    """The passages that answer ``question`` as a whole, or none and the closest.
 
     The first is answered when most of the question's words are in it, or its meaning is
     close enough, and the question does not ask for a kind of answer the guide never

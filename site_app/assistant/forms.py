@@ -38,6 +38,14 @@ _FORMS: dict[str, tuple[str, ...]] = {
         # "a couple examples of these models": section 1 names GPT, CLIP and BERT
         r"\b(examples?|instances) of (these|those|such|the|some|foundation|well-known|famous)"
         r"( \w+)? models\b",
+        r"\b(examples?|instances) of (these|them|those)\b",
+        r"\bname (a few|some|a couple|any)\b",
+        # "does GPT count as one of these?", "what makes a model count as one?"
+        r"\b(count|counts|qualify|qualifies) as (one|a foundation model)\b",
+        r"\bwhat('?s| is) (this|that) [\w' \"-]{1,30} (thing|stuff)\b",
+        r"\b(general|generic) (type|kind|class|category|sort) of\b",
+        r"\b(describe|explain) (these|them|it|this)( models| things)?( to\b| in (a|one|simple)\b|"
+        r" like\b|\W*$)",
         r"\b(definition|define|defined)\b",
         r"\bin (plain|simple|layman'?s?|everyday|normal|basic) (english|words|terms|language)\b",
         r"\b(eli5|layman|laymen|total beginner|complete beginner|newbie|noob)\b",
@@ -49,6 +57,16 @@ _FORMS: dict[str, tuple[str, ...]] = {
         r"\bwhat'?s the (big )?deal\b",
         r"\bwhy (is|are) every(one|body) (talking|excited|obsessed|going on)\b",
         r"\bwhy (all )?the (hype|fuss|buzz|excitement)\b",
+        r"\bwhy (should|would|does|do|will) (any of )?(this|it|that|these|they|all this) "
+        r"(matter|be important)\b",
+        r"\b(turning point|game[- ]changer|just (hype|marketing)|over-?hyped|is that marketing)\b",
+    ),
+    # What they make easier for developers: access, reuse, no training of one's own
+    "benefits-of-foundation-models": (
+        r"\b(get|gain|have|give) (\w+ )?access\b",
+        r"\bwithout (training|building) (anything|my own|our own|one|a model|it)\b",
+        r"\bcarry over\b",
+        r"\bplug (one|it|them|these)( of these)? into\b",
     ),
     "real-world-applications": (
         rf"\b(can|could|would|might) {_SUBJECT}( \w+)? {_TASK}\b",
@@ -59,6 +77,9 @@ _FORMS: dict[str, tuple[str, ...]] = {
         r"\bwhat (comes|happens) next( for\b|\W*$)",
         r"\b(heading|headed|going)( next)?\W*$",
         r"\b(down the (road|line)|coming years|years to come|next (few )?(years|decade))\b",
+        r"\bin (a |the )?(few|couple( of)?|next|\d+|two|three|five|ten|twenty|coming)"
+        r" (\w+ )?(years|decades)\b",
+        r"\b(years|decades?) from now\b",
     ),
     "takeaways": (
         r"\b(main|key|important|big|core) (points|ideas|things|lessons|messages|bits)\b",

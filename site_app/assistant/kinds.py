@@ -34,6 +34,9 @@ _KINDS: dict[str, tuple[str, ...]] = {
         # "who was behind BERT?", "who published CLIP?": who did a deed, in any words
         r"\bwho\b.{0,20}\b(behind|responsible for)\b",
         r"\bwho (funds|pays for|finances|sponsors|invests in)\b",
+        rf"\bwho (actually |really )?(makes|builds|creates|develops|trains|sells|owns) {_MODEL}",
+        # "which specific drugs were found with them?": instances the guide never names
+        r"\bwhich (specific|particular|exact|actual)\b",
         rf"\b{_MODEL}[\w.-]* (made|built|created|developed|released|trained|owned|designed) by\b",
         rf"\b(made|built|created|developed|released|owned) by {_FIRM}",
         rf"\bdid {_FIRM} (make|create|build|develop|release|invent|train)\b",
@@ -143,7 +146,8 @@ _KINDS["legal advice"] = (
 )
 # Not the guide's at all: what Glissando itself makes, offers or uses is for the team.
 _KINDS["details of our own services"] = (
-    r"\b(do|can|could|would|will) (you|glissando) (make|build|develop|create|offer|integrate|"
+    r"\b(do|can|could|would|will) (you|you guys|y'all|glissando|your team) (make|build|develop|"
+    r"create|offer|integrate|"
     r"provide|sell|support)\b",
     r"\bdo (you|glissando) do\b",
     r"\b(does|do) glissando\b",

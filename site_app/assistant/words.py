@@ -25,6 +25,7 @@ STOPWORDS = frozenset(
     thanks that the their them then there these they thing things think this those to too
     totally true u understand up ur us ve very wanna want wants was wat we were what whats when
     where which who whom whose will with wonder wondering would you your yours
+    against because certain since though although whether ever yet else either neither nor
     """.split()
 )
 # How a visitor wants the answer put, not what it is about: "in plain English, what are
