@@ -16,11 +16,12 @@ from calendar import timegm
 from collections.abc import Sequence
 from datetime import datetime
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import EmailPolicy
 from email.utils import formatdate, parseaddr
-from typing import Any
+from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
@@ -29,9 +30,33 @@ from flask_mail import Message
 from site_app.outbox import links
 from site_app.outbox.models import Digest, Inquiry
 
+
+class _SubjectPolicy(EmailPolicy):  # type: ignore[type-arg]  # generic only in typeshed
+    """Python 3.11's folder drops a space that falls between two encoded-words of a long
+    non-ASCII Subject ("µ ¬" arrives as "µ¬"; CPython gh-144156, fixed in later releases).
+    Such a Subject is encoded here by the legacy ``Header``, whose encoded-words carry every
+    space inside them; every other header is folded as the library does."""
+
+    def _encoded(self, name: str, value: str) -> str | None:
+        if name.lower() != "subject" or self.utf8 or str(value).isascii():
+            return None
+        width = self.max_line_length or 78
+        words = Header(str(value), "utf-8", header_name=name).encode(
+            linesep=self.linesep, maxlinelen=width
+        )
+        return f"{name}: {words}{self.linesep}"
+
+    def fold(self, name: str, value: str) -> str:
+        return self._encoded(name, value) or str(super().fold(name, value))
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        folded = self._encoded(name, value)
+        return folded.encode("ascii") if folded else bytes(super().fold_binary(name, value))
+
+
 # Bodies are always 7-bit on the wire (base64 or quoted-printable when needed), whatever the
 # relay offers; only headers carry raw UTF-8, and only under SMTPUTF8.
-_ASCII = policy.SMTP.clone(cte_type="7bit")
+_ASCII = cast("EmailPolicy[EmailMessage]", _SubjectPolicy(linesep="\r\n", cte_type="7bit"))
 _UTF8 = policy.SMTP.clone(cte_type="7bit", utf8=True)
 
 
