@@ -8,9 +8,9 @@ changes, so a link pressed twice, or on two hosts at once, acts once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, DateTime, delete, exists, false, func, select, update
 
 from site_app import metrics
 from site_app.extensions import db
@@ -26,7 +26,9 @@ from site_app.outbox.models import (
     Inquiry,
     SpamMark,
     db_now,
+    utcnow,
 )
+from site_app.triage import Recalled
 
 REMEMBER = timedelta(days=90)
 CAMPAIGN_WINDOW = timedelta(hours=24)
@@ -38,31 +40,37 @@ class OutboxMemory:
     def __init__(self, client_hash: str) -> None:
         self.client_hash = client_hash
 
-    def marked_spam(self, fingerprints: frozenset[str]) -> bool:
-        if not fingerprints:
-            return False
-        found = db.session.scalar(
-            select(SpamMark.id)
-            .where(
+    def recall(self, fingerprints: frozenset[str], text_fingerprint: str) -> Recalled:
+        """Both answers in one statement: each is an indexed lookup, the round trip is
+        what costs inside POST /contact."""
+        now = _now()
+        marked = (
+            exists().where(
                 SpamMark.fingerprint.in_(sorted(fingerprints)),
-                SpamMark.created_at >= db_now() - REMEMBER,
+                SpamMark.created_at >= now - REMEMBER,
             )
-            .limit(1)
+            if fingerprints
+            else false()
         )
-        return found is not None
+        others = (
+            select(func.count(func.distinct(Inquiry.client_hash)))
+            .where(
+                Inquiry.text_fingerprint == text_fingerprint,
+                Inquiry.created_at >= now - CAMPAIGN_WINDOW,
+                Inquiry.client_hash != self.client_hash,
+            )
+            .scalar_subquery()
+        )
+        found = db.session.execute(select(marked, others)).one()
+        return Recalled(marked_spam=bool(found[0]), campaign_clients=int(found[1] or 0))
 
-    def campaign_clients(self, text_fingerprint: str) -> int:
-        """Other clients that sent this text in the last day."""
-        return int(
-            db.session.scalar(
-                select(func.count(func.distinct(Inquiry.client_hash))).where(
-                    Inquiry.text_fingerprint == text_fingerprint,
-                    Inquiry.created_at >= db_now() - CAMPAIGN_WINDOW,
-                    Inquiry.client_hash != self.client_hash,
-                )
-            )
-            or 0
-        )
+
+def _now() -> ColumnElement[datetime] | datetime:
+    """db_now()'s clock, but on PostgreSQL read inside the statement that uses it rather
+    than in a round trip of its own."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return utcnow()
+    return func.timezone("UTC", func.statement_timestamp(), type_=DateTime)
 
 
 def release(inquiry_id: int) -> bool:

@@ -1,8 +1,8 @@
 """Triage: is a submission a lead, possibly spam (held for a person), or certain spam?
 
 The contact view calls ``judge`` once per new submission; the outbox stores the
-verdict's outcome as the inquiry's state and its reasons beside it. Signals that need
-what the site has seen before (campaigns, what sales marked as spam) ask ``memory``.
+verdict's outcome as the inquiry's state and its reasons beside it. ``judge`` asks
+``memory`` once what the site has seen before (campaigns, what sales marked as spam).
 Weights, thresholds and phrase lists live in ``rules.toml`` (see ``rules.py``).
 """
 
@@ -18,7 +18,7 @@ from site_app.triage.engine import (
     judge,
     text_fingerprint,
 )
-from site_app.triage.model import Memory, Outcome, Submission, Verdict
+from site_app.triage.model import Memory, Outcome, Recalled, Submission, Verdict
 from site_app.triage.rules import load_rules
 from site_app.triage.ruleset import Rules, RulesError
 
@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
 __all__ = [
     "Memory",
     "Outcome",
+    "Recalled",
     "Rules",
     "RulesError",
     "Submission",

@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 
 from site_app.triage import text
-from site_app.triage.model import Memory, Outcome, Submission, Verdict
+from site_app.triage.model import Memory, Outcome, Recalled, Submission, Verdict
 from site_app.triage.phrases import distinct
 from site_app.triage.rules import load_rules
 from site_app.triage.ruleset import DEFAULT, Rules
@@ -42,7 +42,9 @@ def active_rules() -> Rules:
 
 def judge(submission: Submission, memory: Memory, rules: Rules | None = None) -> Verdict:
     rules = rules or active_rules()
-    facts = _facts(submission, memory, rules)
+    marks, its_text = fingerprints(submission, rules), text_fingerprint(submission.message)
+    # Asked once, before the signals: on the outbox every question is a database round trip.
+    facts = _facts(submission, memory.recall(marks, its_text), rules, its_text)
     hits: list[Hit] = []
     for name, check in CHECKS.items():
         rule = rules.signals[name]
@@ -57,8 +59,7 @@ def judge(submission: Submission, memory: Memory, rules: Rules | None = None) ->
         outcome = "spam"
     elif score >= rules.held:
         outcome = "held"
-    marks = fingerprints(submission, rules)
-    if memory.marked_spam(marks):
+    if facts.recalled.marked_spam:
         reason = "Repeats an inquiry sales marked as spam (its address, text or a link's site)"
         hits.insert(0, Hit(MARKED, rules.spam, reason, True))
         outcome, score = "spam", score + rules.spam
@@ -90,15 +91,15 @@ def fingerprints(submission: Submission, rules: Rules | None = None) -> frozense
     return frozenset(marks)
 
 
-def _facts(submission: Submission, memory: Memory, rules: Rules) -> Facts:
+def _facts(submission: Submission, recalled: Recalled, rules: Rules, its_text: str) -> Facts:
     folded = text.fold(f"{submission.name}\n{submission.message}")
     return Facts(
         submission=submission,
-        memory=memory,
+        recalled=recalled,
         rules=rules,
         links=tuple(_hosts(submission)),
         folded=folded,
-        text_fingerprint=text_fingerprint(submission.message),
+        text_fingerprint=its_text,
         words=len(_normalised(submission.message).split()),
         phrases=distinct(rules.phrases.find(folded)),
     )

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from site_app.triage.engine import fingerprints, text_fingerprint
-from site_app.triage.model import Submission
+from site_app.triage.model import Recalled, Submission
 
 DAY = 86400.0
 
@@ -26,9 +26,10 @@ class LocalMemory:
     def mark_spam(self, submission: Submission) -> None:
         self.spam |= fingerprints(submission)
 
-    def marked_spam(self, fingerprints: frozenset[str]) -> bool:
-        return not self.spam.isdisjoint(fingerprints)
-
-    def campaign_clients(self, text_fingerprint: str) -> int:
+    def recall(self, fingerprints: frozenset[str], text_fingerprint: str) -> Recalled:
         since = self.clock() - self.window
-        return sum(when >= since for when in self.seen.get(text_fingerprint, {}).values())
+        others = self.seen.get(text_fingerprint, {}).values()
+        return Recalled(
+            marked_spam=not self.spam.isdisjoint(fingerprints),
+            campaign_clients=sum(when >= since for when in others),
+        )

@@ -32,11 +32,19 @@ class Verdict:
     text_fingerprint: str = ""
 
 
+@dataclass(frozen=True)
+class Recalled:
+    """What the site remembers that bears on one submission."""
+
+    marked_spam: bool  # it repeats an address, text or link's site sales marked as spam
+    campaign_clients: int  # other clients that sent the same text in the last day
+
+
 class Memory(Protocol):
-    """What the site remembers of earlier submissions (the outbox answers this)."""
+    """What the site remembers of earlier submissions (the outbox answers this).
 
-    def marked_spam(self, fingerprints: frozenset[str]) -> bool: ...
+    One question per submission, not one per signal: on the outbox each is a round trip
+    to the database inside POST /contact.
+    """
 
-    def campaign_clients(self, text_fingerprint: str) -> int:
-        """How many other clients sent this text in the last day."""
-        ...
+    def recall(self, fingerprints: frozenset[str], text_fingerprint: str) -> Recalled: ...

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import disposable_email_domains
 
 from site_app.triage import text
-from site_app.triage.model import Memory, Submission
+from site_app.triage.model import Recalled, Submission
 from site_app.triage.ruleset import Rules, Signal
 
 
@@ -28,7 +28,7 @@ class Facts:
     """What every signal may read, worked out once per submission."""
 
     submission: Submission
-    memory: Memory
+    recalled: Recalled  # the site's memory, asked once before the signals run
     rules: Rules
     links: tuple[str, ...]  # the hosts of the links in the name and the message
     folded: str  # the message, folded for phrase matching
@@ -147,7 +147,7 @@ def lookalike(facts: Facts, rule: Signal) -> str | None:
 def campaign(facts: Facts, rule: Signal) -> str | None:
     if facts.words < rule.params["min_words"]:
         return None  # "Price?" from many people is not a campaign
-    others = facts.memory.campaign_clients(facts.text_fingerprint)
+    others = facts.recalled.campaign_clients
     if others < rule.params["min_clients"]:
         return None
     return f"The same text came from {others} other senders in the last day"
