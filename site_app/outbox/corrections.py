@@ -28,7 +28,7 @@ from site_app.outbox.models import (
     db_now,
     utcnow,
 )
-from site_app.triage import Recalled
+from site_app.triage.model import Recalled
 
 REMEMBER = timedelta(days=90)
 CAMPAIGN_WINDOW = timedelta(hours=24)
