@@ -79,8 +79,13 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201
-    """Each worker runs the outbox sender threads (e-mail, webhook) unless OUTBOX_SENDER=off."""
+    """Each worker runs the outbox sender threads (e-mail, webhook) unless OUTBOX_SENDER=off,
+    and the triage learner (its judge() uses what sales taught) unless TRIAGE_LEARNING=off."""
     app = worker.wsgi
+    if hasattr(app, "config"):
+        from site_app import teaching
+
+        teaching.start_thread(app)
     if getattr(app, "config", {}).get("OUTBOX_SENDER") == "thread":
         from site_app import webhooks
         from site_app.outbox.worker import start_thread

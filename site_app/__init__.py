@@ -20,6 +20,7 @@ from site_app import (
     logs,
     metrics,
     review,
+    teaching,
     triage,
     web,
 )
@@ -50,6 +51,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     triage.init_app(app)
     contact.init_app(app)
     review.init_app(app)
+    teaching.init_app(app)
     assistant.init_app(app)
     guide.init_app(app)  # last: it renders every guide page once, linking to the rest
     cli.init_app(app)

@@ -136,6 +136,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     ),
     "CONTACT_MIN_FILL_SECONDS": ("3", float),
     "TRIAGE_RULES": ("", _opt),
+    "TRIAGE_LEARNING": ("true", _bool),
     "CONTACT_RATE_LIMIT": ("5 per hour", _rate),
     "RATE_LIMIT_KEY": ("", str),
     "OUTBOX_SENDER": ("thread", _sender),

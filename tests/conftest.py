@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from site_app import create_app
 from site_app.database import upgrade_schema
 from site_app.outbox.sender import deliver_due
+from site_app.teaching import loop as teaching_loop
 from tests.smtp import SMTPServer
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -51,6 +52,13 @@ def make_app(tmp_path: Path, smtp: SMTPServer) -> Callable[..., Flask]:
         return app
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _untaught() -> Iterator[None]:
+    """What one test taught triage (a process-wide swap) never reaches the next."""
+    yield
+    teaching_loop.forget()
 
 
 @pytest.fixture

@@ -19,12 +19,12 @@ from site_app.triage.learned import (
 )
 from site_app.triage.memory import LocalMemory
 from site_app.triage.ruleset import DEFAULT as RULES
-from tests.triage_corpus import CORPUS, HELD_OUT
+from tests.triage_corpus import HELD_OUT, TRAINED
 
 
 def test_the_shipped_model_is_the_training_parts_retrained() -> None:
     assert not {Path(name).stem for name in TRAINED_ON} & set(HELD_OUT)
-    again = from_corpus(*(CORPUS / name for name in TRAINED_ON))
+    again = from_corpus(*(TRAINED / name for name in TRAINED_ON))
     assert load_model() == again, "retrain: python -m site_app.triage.learned ... (learned.py)"
 
 
@@ -47,7 +47,8 @@ def test_word_parts_carry_across_spellings_and_cjk_is_read_in_pairs() -> None:
     found = features("Optimisation 网站建设")
     assert {"#<opt", "#timi", "optimisation"} <= found
     assert {"网站", "站建", "建设"} <= found
-    model = train([(True, "search optimisation offered"), (False, "our invoices by email")])
+    pairs = [(True, "search optimisation offered"), (False, "our invoices by email")]
+    model = train(pairs, min_docs=1)
     assert model.log_odds("otimização de sites") > model.log_odds("invoices")
 
 
@@ -90,7 +91,7 @@ def verdict_for(message: str, model: dict[str, float], tmp_path: Path) -> tuple[
 
 @pytest.mark.parametrize(
     ("odds", "outcome", "score"),
-    [(0.9, "lead", 0.0), (1.0, "lead", 0.6), (2.9, "lead", 0.6), (3.0, "held", 1.0)],
+    [(0.9, "lead", 0.0), (1.0, "lead", 0.6), (4.9, "lead", 0.6), (5.0, "held", 1.0)],
 )
 def test_only_the_top_band_holds_alone(
     tmp_path: Path, odds: float, outcome: str, score: float
@@ -100,6 +101,13 @@ def test_only_the_top_band_holds_alone(
     rules = load_rules()
     assert rules.signals["learned"].params["weight_high"] < rules.spam  # never spam alone
     assert rules.signals["learned"].weight < rules.held
+
+
+def test_a_feature_seen_in_one_message_weighs_nothing() -> None:
+    # The model says nothing of words it has hardly seen (MIN_DOCS): one writer's
+    # "zanzibar" in one pitch does not make the next person's "zanzibar" spam.
+    model = train([*PITCHES, (True, "zanzibar villas for your website")])
+    assert "zanzibar" not in model.weights and "your website" in model.weights
 
 
 def test_a_band_that_would_file_spam_alone_stops_the_rules(tmp_path: Path) -> None:

@@ -43,6 +43,12 @@ TRIAGE_CORRECTIONS = Counter(
     "marked_spam (a lead or held inquiry filed as spam).",
     ["action"],
 )
+TRIAGE_REFITS = Counter(
+    "glissando_triage_refits",
+    "Triage's wording model refitted from sales' decisions: fitted (by this worker, once "
+    "across hosts for each set of decisions) or loaded (fitted elsewhere).",
+    ["outcome"],
+)
 DELIVERY_ATTEMPTS = Counter(
     "glissando_outbox_delivery_attempts",
     "Attempts to mail an inquiry by outcome: delivered, retry, failed.",
@@ -73,6 +79,10 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = Instrumented(  # type: ignore[method-assign]
             app.wsgi_app, HTTP_REQUESTS, HTTP_DURATION
         )
+
+
+def count_refit(outcome: str) -> None:
+    TRIAGE_REFITS.labels(outcome).inc()
 
 
 def count_inquiry(outcome: str) -> None:

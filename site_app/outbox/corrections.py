@@ -2,7 +2,10 @@
 
 ``release`` delivers a held (or spam) inquiry as a lead; ``mark_spam`` files one as spam
 and remembers its fingerprints for 90 days. Each is one UPDATE guarded by the state it
-changes, so a link pressed twice, or on two hosts at once, acts once.
+changes, so a link pressed twice, or on two hosts at once, acts once, and each labels the
+inquiry (genuine or spam) with who decided: the examples triage learns from
+(``site_app.teaching``). A label lives and dies with its inquiry: erased by ``forget``,
+purged with it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from site_app.outbox import deliveries
 from site_app.outbox.models import (
     DELIVERED,
     FAILED,
+    GENUINE,
     HELD,
     KEPT_OUT,
     PENDING,
@@ -61,8 +65,17 @@ class OutboxMemory:
             )
             .scalar_subquery()
         )
-        found = db.session.execute(select(marked, others)).one()
-        return Recalled(marked_spam=bool(found[0]), campaign_clients=int(found[1] or 0))
+        delivered = exists().where(
+            Inquiry.text_fingerprint == text_fingerprint,
+            Inquiry.label == GENUINE,
+            Inquiry.labelled_at >= now - REMEMBER,
+        )
+        found = db.session.execute(select(marked, others, delivered)).one()
+        return Recalled(
+            marked_spam=bool(found[0]),
+            campaign_clients=int(found[1] or 0),
+            delivered=bool(found[2]),
+        )
 
 
 def _now() -> ColumnElement[datetime] | datetime:
@@ -73,9 +86,10 @@ def _now() -> ColumnElement[datetime] | datetime:
     return func.timezone("UTC", func.statement_timestamp(), type_=DateTime)
 
 
-def release(inquiry_id: int) -> bool:
+def release(inquiry_id: int, by: str = "cli") -> bool:
     """Deliver a held or spam inquiry now: queued for the e-mail (with its stored
-    Message-ID) and for every destination, once. False if it was not kept out."""
+    Message-ID) and for every destination, once, and labelled genuine. False if it was
+    not kept out."""
     now = db_now()
     result = db.session.execute(
         update(Inquiry)
@@ -87,6 +101,9 @@ def release(inquiry_id: int) -> bool:
             released_at=now,
             lease_owner=None,
             lease_until=None,
+            label=GENUINE,
+            labelled_at=now,
+            labelled_by=by,
         )
         .execution_options(synchronize_session=False)
     )
@@ -102,16 +119,24 @@ def release(inquiry_id: int) -> bool:
     return True
 
 
-def mark_spam(inquiry_id: int) -> bool:
+def mark_spam(inquiry_id: int, by: str = "cli") -> bool:
     """File an inquiry as spam and remember its fingerprints; False if it already was.
 
     Deliveries not yet made are dropped: spam never reaches a webhook. A sender holding
     it right now loses its lease, so it cannot record it as delivered over this.
     """
+    now = db_now()
     result = db.session.execute(
         update(Inquiry)
         .where(Inquiry.id == inquiry_id, Inquiry.status.in_((PENDING, DELIVERED, FAILED, HELD)))
-        .values(status=SPAM, lease_owner=None, lease_until=None)
+        .values(
+            status=SPAM,
+            lease_owner=None,
+            lease_until=None,
+            label=SPAM,
+            labelled_at=now,
+            labelled_by=by,
+        )
         .execution_options(synchronize_session=False)
     )
     if not result.rowcount:  # type: ignore[attr-defined]
@@ -121,7 +146,6 @@ def mark_spam(inquiry_id: int) -> bool:
         delete(Delivery).where(Delivery.inquiry_id == inquiry_id, Delivery.status != DELIVERED)
     )
     marks = db.session.scalar(select(Inquiry.fingerprints).where(Inquiry.id == inquiry_id))
-    now = db_now()
     for fingerprint in marks or ():
         db.session.add(SpamMark(fingerprint=fingerprint, inquiry_id=inquiry_id, created_at=now))
     db.session.commit()

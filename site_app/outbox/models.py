@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from site_app.extensions import db
 
 PENDING, DELIVERED, FAILED, HELD, SPAM = "pending", "delivered", "failed", "held", "spam"
+GENUINE = "genuine"  # the label of an inquiry sales delivered (SPAM: one they marked)
 STATES = (PENDING, DELIVERED, FAILED, HELD, SPAM)
 # Kept out of the inbox by triage: never claimed by a sender until released.
 KEPT_OUT = (HELD, SPAM)
@@ -81,6 +82,7 @@ class Inquiry(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
     __table_args__ = (
         Index("ix_inquiries_due", "status", "next_attempt_at"),
         Index("ix_inquiries_text_fingerprint", "text_fingerprint", "created_at"),
+        Index("ix_inquiries_label", "label", "labelled_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -105,6 +107,11 @@ class Inquiry(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The digest that listed (held) or counted (spam) it: never listed twice.
     digest_id: Mapped[int | None] = mapped_column(Integer)
+    # What sales decided it was (GENUINE when delivered from the digest, SPAM when marked),
+    # and who decided (a keyed hash of the link's client, or "cli"): triage learns from it.
+    label: Mapped[str | None] = mapped_column(String(8))
+    labelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    labelled_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Delivery(DeliveryState, db.Model):  # type: ignore[name-defined,misc]

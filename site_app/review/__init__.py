@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, Response, render_template
+from flask import Blueprint, Flask, Response, render_template, request
 from flask_wtf import FlaskForm
 
+from site_app.contact import ratelimit
 from site_app.extensions import db
 from site_app.outbox import corrections, links, worker
 from site_app.outbox.models import Inquiry
@@ -22,8 +23,10 @@ log = logging.getLogger(__name__)
 
 TITLES = {links.DELIVER: "Deliver this inquiry", links.MARK_SPAM: "Mark this inquiry as spam"}
 DONE = {
-    links.DELIVER: "Delivered: it is on its way to your inbox as a normal inquiry.",
-    links.MARK_SPAM: "Marked as spam. A later message repeating it will be kept out of the inbox.",
+    links.DELIVER: "Delivered: it is on its way to your inbox as a normal inquiry. Triage "
+    "learns from this: a message like it will reach the inbox too.",
+    links.MARK_SPAM: "Marked as spam. A later message repeating it will be kept out of the "
+    "inbox, and triage learns from this.",
 }
 ALREADY = {
     links.DELIVER: "Already delivered: nothing more to do.",
@@ -88,12 +91,14 @@ def act(action: str, token: str) -> Response:
     if not form.validate():
         expired = "This page had expired, so nothing was done. Open the link again."
         return _page(action, 400, notice=expired, inquiry=inquiry)
+    # Who decided, as triage's learning bounds each decider's weight: the client, hashed.
+    by = "link:" + ratelimit.client_hash(request.remote_addr or "unknown")[:32]
     if action == links.DELIVER:
-        done = corrections.release(inquiry.id)
+        done = corrections.release(inquiry.id, by)
         if done:
             worker.wake_sender()
     else:
-        done = corrections.mark_spam(inquiry.id)
+        done = corrections.mark_spam(inquiry.id, by)
     if not done:  # pressed at the same moment elsewhere
         return _page(action, notice=ALREADY[action], inquiry=inquiry)
     log.info("inquiry %s: %s from a signed link", inquiry.id, action)

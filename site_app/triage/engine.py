@@ -13,9 +13,11 @@ from site_app.triage.phrases import distinct
 from site_app.triage.rules import load_rules
 from site_app.triage.ruleset import DEFAULT, Rules
 from site_app.triage.signals import CHECKS, Facts, Hit
+from site_app.triage.taught import NONE, Lessons
 from site_app.triage.wording import phrase_hits  # also registers the wording signals
 
 _active: Rules | None = None
+_lessons: Lessons = NONE  # what this site's sales taught it, swapped whole by teach()
 _NOT_WORDS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+|\d+|[^\w\s]|_")
 # A campaign's copies greet and sign with each sender's own name ("Hi Anna", "Best, Ryan"):
 # the text fingerprint leaves out an opening greeting and a closing sign-off with up to
@@ -26,7 +28,7 @@ _SIGN_OFF = re.compile(
     r"|sincerely|warmly|gruß|grüße|cordialement|saludos|atenciosamente|abraços)(?:\s+\S+){0,2}$"
 )
 _FREE_DOTS = frozenset({"gmail.com", "googlemail.com"})  # dots in the local part mean nothing
-MARKED = "marked_spam"
+MARKED, DELIVERED = "marked_spam", "delivered"
 
 
 def configure(path: str | None = None) -> Rules:
@@ -40,11 +42,22 @@ def active_rules() -> Rules:
     return _active or configure()
 
 
+def teach(lessons: Lessons) -> None:
+    """Judge with these lessons from now on (one assignment: a judge() running meanwhile
+    finishes with the ones it started with)."""
+    global _lessons
+    _lessons = lessons
+
+
+def lessons() -> Lessons:
+    return _lessons
+
+
 def judge(submission: Submission, memory: Memory, rules: Rules | None = None) -> Verdict:
     rules = rules or active_rules()
     marks, its_text = fingerprints(submission, rules), text_fingerprint(submission.message)
     # Asked once, before the signals: on the outbox every question is a database round trip.
-    facts = _facts(submission, memory.recall(marks, its_text), rules, its_text)
+    facts = _facts(submission, memory.recall(marks, its_text), rules, its_text, _lessons)
     hits: list[Hit] = []
     for name, check in CHECKS.items():
         rule = rules.signals[name]
@@ -63,6 +76,10 @@ def judge(submission: Submission, memory: Memory, rules: Rules | None = None) ->
         reason = "Repeats an inquiry sales marked as spam (its address, text or a link's site)"
         hits.insert(0, Hit(MARKED, rules.spam, reason, True))
         outcome, score = "spam", score + rules.spam
+    elif facts.recalled.delivered and outcome != "lead":
+        reason = "Repeats the text of an inquiry sales delivered from the digest on this site"
+        hits.insert(0, Hit(DELIVERED, -score, reason, False))
+        outcome, score = "lead", 0.0
     reasons, names = tuple(h.reason for h in hits), tuple(h.name for h in hits)
     return Verdict(outcome, score, reasons, names, marks, facts.text_fingerprint)
 
@@ -91,12 +108,15 @@ def fingerprints(submission: Submission, rules: Rules | None = None) -> frozense
     return frozenset(marks)
 
 
-def _facts(submission: Submission, recalled: Recalled, rules: Rules, its_text: str) -> Facts:
+def _facts(
+    submission: Submission, recalled: Recalled, rules: Rules, its_text: str, taught: Lessons
+) -> Facts:
     folded = text.fold(f"{submission.name}\n{submission.message}")
     return Facts(
         submission=submission,
         recalled=recalled,
         rules=rules,
+        lessons=taught,
         links=tuple(_hosts(submission)),
         folded=folded,
         text_fingerprint=its_text,

@@ -38,6 +38,7 @@ class Recalled:
 
     marked_spam: bool  # it repeats an address, text or link's site sales marked as spam
     campaign_clients: int  # other clients that sent the same text in the last day
+    delivered: bool = False  # it repeats the text of an inquiry sales delivered
 
 
 class Memory(Protocol):

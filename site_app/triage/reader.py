@@ -9,6 +9,7 @@ from typing import Any
 from site_app.triage.learned import Model
 from site_app.triage.phrases import PhraseIndex
 from site_app.triage.ruleset import (
+    LATER,
     PITCH_BUYER,
     PITCH_OFFER,
     PITCH_SELLER,
@@ -124,7 +125,7 @@ class Reader:
         signals = {}
         for name, defaults in SIGNALS.items():
             key = f"signals.{name}"
-            entry = data.get(name)
+            entry = data.get(name, LATER.get(name))
             if not isinstance(entry, dict):
                 raise self.fail(key, "missing, or not a table (weight = 0 turns a signal off)")
             self.unknown(entry, key, {"weight", "strong", *defaults})
@@ -144,16 +145,19 @@ class Reader:
         return signals
 
     def pitch(self, data: Mapping[str, Any], spam: float, index: PhraseIndex) -> Signal:
-        """A pitch offers (seller and offer phrases) and asks for nothing (no buyer one)."""
-        self.unknown(data, "pitch", {"weight", "strong", "offer", "seller", "buyer"})
+        """A pitch offers (seller and offer phrases) and asks for nothing (no buyer one). An
+        existing relationship (``relationship``, optional) is read as asking, as a buyer."""
+        known = {"weight", "strong", "offer", "seller", "buyer", "relationship"}
+        self.unknown(data, "pitch", known)
         weight, strong = self.weight(data, "pitch", spam)
         for part, name in (
             ("offer", PITCH_OFFER),
             ("seller", PITCH_SELLER),
             ("buyer", PITCH_BUYER),
+            ("relationship", PITCH_BUYER),
         ):
             phrases = self.strings(data, f"pitch.{part}")
-            if not phrases:
+            if not phrases and part != "relationship":
                 raise self.fail(f"pitch.{part}", "lists no phrases")
             for phrase in phrases:
                 self.check_phrase(f"pitch.{part}", phrase)

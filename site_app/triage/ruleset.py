@@ -32,6 +32,12 @@ SIGNALS: dict[str, dict[str, float]] = {
     "no_request": {"min_words": 12},
     "link_only": {"max_words": 12},
     "learned": {"at": 1, "at_low": 1, "weight_low": 0, "at_high": 3, "weight_high": 1.0},
+    "taught": {"at": 0.5, "relief": 1.5},
+}
+# Signals added after a release, used with these entries when a copy of the rules file
+# predates them, so an older copy still starts.
+LATER: dict[str, dict[str, float | bool]] = {
+    "taught": {"weight": 1.0, "strong": True, "at": 0.5, "relief": 1.5},
 }
 
 

@@ -13,6 +13,7 @@ import disposable_email_domains
 from site_app.triage import text
 from site_app.triage.model import Recalled, Submission
 from site_app.triage.ruleset import Rules, Signal
+from site_app.triage.taught import Lessons
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Facts:
     submission: Submission
     recalled: Recalled  # the site's memory, asked once before the signals run
     rules: Rules
+    lessons: Lessons  # what this site's sales taught it
     links: tuple[str, ...]  # the hosts of the links in the name and the message
     folded: str  # the message, folded for phrase matching
     text_fingerprint: str

@@ -6,6 +6,8 @@ from __future__ import annotations
 from site_app.triage.ruleset import PITCH_BUYER, PITCH_OFFER, PITCH_SELLER, Signal
 from site_app.triage.signals import Facts, Hit, signal
 
+SITE_SHARE = 0.5  # log odds moved by this site's refit before a reason mentions it
+
 
 @signal
 def pitch(facts: Facts, rule: Signal) -> str | None:
@@ -54,8 +56,12 @@ def no_request(facts: Facts, rule: Signal) -> str | None:
 @signal
 def learned(facts: Facts, rule: Signal) -> tuple[str, float] | None:
     """Three bands of the model's log odds: a little above even adds a little to other
-    signals; far above holds alone (cross-validated: no genuine inquiry got there)."""
-    odds = facts.rules.model.log_odds(facts.submission.message)
+    signals; far above holds alone (cross-validated: no genuine inquiry got there). With
+    a refit from this site's decisions, the reason says how much of the odds came from
+    them."""
+    shipped = facts.rules.model.log_odds(facts.submission.message)
+    refit = facts.lessons.model
+    odds = shipped if refit is None else refit.log_odds(facts.submission.message)
     params = rule.params
     bands = [
         (params["at_high"], params["weight_high"]),
@@ -64,8 +70,26 @@ def learned(facts: Facts, rule: Signal) -> tuple[str, float] | None:
     ]
     for at, points in bands:
         if odds >= at and points:
-            return f"Worded like the spam the filter learned from (log odds {odds:.1f})", points
+            reason = f"Worded like the spam the filter learned from (log odds {odds:.1f}"
+            if abs(odds - shipped) >= SITE_SHARE:
+                reason += f", {odds - shipped:+.1f} of them from this site's own decisions"
+            return reason + ")", points
     return None
+
+
+@signal
+def taught(facts: Facts, rule: Signal) -> tuple[str, float] | None:
+    """Close to a text sales decided on: held like the spam they marked, or let through
+    like the inquiries they delivered (its relief taken off the score)."""
+    near = facts.lessons.neighbours.nearest(facts.submission.message)
+    if near is None or near.similarity < rule.params["at"]:
+        return None
+    share = f"{near.similarity:.0%} of its wording"
+    if near.genuine:
+        return f"Shares {share} with an inquiry sales delivered on this site", -rule.params[
+            "relief"
+        ]
+    return f"Shares {share} with a message sales marked as spam on this site", rule.weight
 
 
 def phrase_hits(facts: Facts) -> list[Hit]:

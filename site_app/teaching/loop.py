@@ -1,0 +1,109 @@
+"""The learner: a thread in each gunicorn worker that notices sales' decisions and puts
+them to use in that worker's judge().
+
+Every poll asks for the decisions' digest (one indexed aggregate). When it changed, the
+first worker to insert the refit's row (its digest is unique) fits, every other loads
+what that one stored: one refit per set of decisions, across workers and hosts. A fit
+left unfinished (its worker died) is taken over after ``STALE``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from site_app import metrics
+from site_app.extensions import db
+from site_app.outbox.models import db_now
+from site_app.teaching import examples, refit
+from site_app.teaching.models import Refit
+from site_app.triage import engine
+from site_app.triage.learned import Model
+from site_app.triage.taught import NONE
+
+log = logging.getLogger(__name__)
+STALE = timedelta(minutes=10)
+KEEP = 3  # refits kept, the newest; `flask triage learned` compares the last two
+_state: dict[str, str | None] = {"key": None}
+_digests: dict[int, str] = {}
+
+
+def learn_due(owner: str, batch_size: int, lease_seconds: float, stop: threading.Event) -> int:
+    """One poll: judge with the newest decisions, fitting them if nobody has. Returns 0
+    (the loop's "nothing delivered": it sleeps a poll either way)."""
+    key = examples.key(_digest(engine.active_rules().model))
+    if key == _state["key"]:
+        return 0
+    if not key:
+        engine.teach(NONE)
+        _state["key"] = key
+        return 0
+    row = db.session.scalar(select(Refit).where(Refit.examples_key == key))
+    site = examples.load()
+    if row is None:
+        row = _claim(key, owner)
+        if row is None:
+            return 0  # another worker fits it; the next poll loads it
+        model = _fit(row, site)
+    elif row.model is None:
+        if row.started_at < db_now() - STALE:
+            db.session.delete(row)
+            db.session.commit()
+        return 0
+    else:
+        model = refit.loads(row.model)
+        metrics.count_refit("loaded")
+    engine.teach(refit.lessons(row.id, model, site))
+    _state["key"] = key
+    return 0
+
+
+def _claim(key: str, owner: str) -> Refit | None:
+    row = Refit(examples_key=key, owner=owner[:64], started_at=db_now())
+    db.session.add(row)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return row
+
+
+def _fit(row: Refit, site: list[examples.Example]) -> Model:
+    before = engine.lessons().model or engine.active_rules().model
+    model, changes = refit.fit(site, examples.traffic(), before)
+    row.model = refit.dumps(model)
+    row.changes = changes
+    row.genuine = sum(not e.spam for e in site)
+    row.spam = sum(e.spam for e in site)
+    row.finished_at = db_now()
+    db.session.commit()
+    newest = select(Refit.id).order_by(Refit.id.desc()).limit(KEEP).scalar_subquery()
+    db.session.execute(delete(Refit).where(Refit.id.not_in(newest)))
+    db.session.commit()
+    metrics.count_refit("fitted")
+    log.info(
+        "triage refitted from %s genuine and %s spam decisions in %.1f s",
+        row.genuine,
+        row.spam,
+        changes["seconds"],
+    )
+    return model
+
+
+def _digest(model: Model) -> str:
+    """The shipped model's digest, so a release with a new one refits."""
+    if id(model) not in _digests:
+        _digests[id(model)] = hashlib.sha256(refit.dumps(model).encode()).hexdigest()[:16]
+    return _digests[id(model)]
+
+
+def forget() -> None:
+    """Judge without lessons again (tests, and a worker whose database was replaced)."""
+    engine.teach(NONE)
+    _state["key"] = None
