@@ -19,6 +19,7 @@ MODULES = (
     "bench.assistant_weight",
     "bench.purge",
     "bench.triage",
+    "bench.triage_authors",
 )
 
 

@@ -48,5 +48,6 @@ def learned() -> None:
     )
     for label, (before, after) in changes.get("odds", {}).items():
         click.echo(f"  {label} decisions' mean log odds of spam: {before:+.2f} -> {after:+.2f}")
-    for feature, before, after in changes.get("moved", []):
-        click.echo(f"  moved most: {feature!r} {before:+.3f} -> {after:+.3f}")
+    click.echo(f"  features it moved: {changes.get('features', 0)}")
+    for feature, shipped, moved in changes.get("moved", []):
+        click.echo(f"  moved most: {feature!r} {shipped:+.3f} {moved:+.3f}")

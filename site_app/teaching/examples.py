@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Row, func, select
 
@@ -56,14 +57,22 @@ class Decision:
 
 
 def load() -> list[Example]:
-    rows: list[Row[str | None, str, str, str | None]] = []
+    """The decisions learned from, newest first."""
+    rows: list[Row[str | None, str, str, str | None, datetime | None]] = []
     for label in (GENUINE, SPAM):
         rows += db.session.execute(
-            select(Inquiry.label, Inquiry.message, Inquiry.email, Inquiry.labelled_by)
+            select(
+                Inquiry.label,
+                Inquiry.message,
+                Inquiry.email,
+                Inquiry.labelled_by,
+                Inquiry.labelled_at,
+            )
             .where(Inquiry.label == label)
             .order_by(Inquiry.labelled_at.desc())
             .limit(LIMIT)
         ).all()
+    rows.sort(key=lambda r: r[4] or datetime.min, reverse=True)
     return weigh([Decision(r[0] == SPAM, r[1], r[2], r[3] or "") for r in rows])
 
 

@@ -11,7 +11,7 @@ import os
 import sys
 
 from site_app.teaching.examples import Example
-from site_app.teaching.refit import dumps, shipped
+from site_app.teaching.refit import dumps, shipped_corpus
 from site_app.triage import learned, load_rules
 from site_app.triage.ruleset import DEFAULT
 
@@ -23,7 +23,7 @@ def main() -> int:
     base = load_rules(os.environ.get("TRIAGE_RULES") or DEFAULT).model
     model = learned.refine(
         base,
-        shipped(),
+        shipped_corpus(),
         [(e.spam, e.message) for e in site],
         [e.weight for e in site],
         [str(m) for m in given["traffic"]],

@@ -56,7 +56,7 @@ def learn_due(owner: str, batch_size: int, lease_seconds: float, stop: threading
             db.session.commit()
         return 0
     else:
-        model = refit.loads(row.model)
+        model = refit.loads(row.model, engine.active_rules().model.weights)
         metrics.count_refit("loaded")
     engine.teach(refit.lessons(row.id, model, site))
     _state["key"] = key
@@ -75,8 +75,7 @@ def _claim(key: str, owner: str) -> Refit | None:
 
 
 def _fit(row: Refit, site: list[examples.Example]) -> Model:
-    before = engine.lessons().model or engine.active_rules().model
-    model, changes = refit.fit(site, examples.traffic(), before)
+    model, changes = refit.fit(site, examples.traffic(), engine.active_rules().model)
     row.model = refit.dumps(model)
     row.changes = changes
     row.genuine = sum(not e.spam for e in site)

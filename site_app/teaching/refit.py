@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +18,7 @@ from site_app.triage.learned import Model
 from site_app.triage.taught import Decided, Lessons, Neighbours
 
 MOVED = 5  # features listed as the ones the refit moved most
+NEIGHBOURS = 200  # newest decided texts a text is compared with (about 2 MB)
 TIMEOUT = 600  # seconds a refit may take (about 5 s here with 400 decisions)
 
 
@@ -25,14 +27,14 @@ class RefitError(RuntimeError):
 
 
 @lru_cache(maxsize=1)
-def shipped() -> tuple[tuple[bool, str], ...]:
+def shipped_corpus() -> tuple[tuple[bool, str], ...]:
     return tuple(learned.shipped_examples())
 
 
-def fit(site: list[Example], traffic: list[str], before: Model) -> tuple[Model, dict[str, Any]]:
-    """The shipped model refined with the site's decisions at their weights, beside the
-    shipped corpus and the site's recent ``traffic``, in a child process
-    (``site_app.teaching.fit``). Raises RefitError when it fails."""
+def fit(site: list[Example], traffic: list[str], shipped: Model) -> tuple[Model, dict[str, Any]]:
+    """What refining the ``shipped`` model with the site's decisions (at their weights,
+    beside the shipped corpus and the site's recent ``traffic``) changes, fitted in a child
+    process (``site_app.teaching.fit``). Raises RefitError when it fails."""
     started = time.perf_counter()
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     try:
@@ -51,36 +53,35 @@ def fit(site: list[Example], traffic: list[str], before: Model) -> tuple[Model, 
         raise RefitError(f"the refit took longer than {TIMEOUT} s") from None
     if done.returncode:
         raise RefitError(f"the refit failed: {done.stderr.strip()[-300:]}")
-    model = loads(done.stdout)
-    return model, changes(site, before, model, time.perf_counter() - started)
+    model = loads(done.stdout, shipped.weights)
+    return model, changes(site, shipped, model, time.perf_counter() - started)
 
 
 def lessons(refit: int, model: Model, site: list[Example]) -> Lessons:
-    """What a worker judges with: the refitted model and the decided texts themselves."""
-    neighbours = Neighbours.of(Decided(not e.spam, e.message) for e in site)
+    """What a worker judges with: what the refit moved, and the newest decided texts
+    themselves (``NEIGHBOURS`` of them: a worker's memory is bounded)."""
+    newest = site[:NEIGHBOURS]
+    neighbours = Neighbours.of(Decided(not e.spam, e.message) for e in newest)
     genuine = sum(not e.spam for e in site)
     return Lessons(refit, model, neighbours, genuine, len(site) - genuine)
 
 
-def changes(site: list[Example], before: Model, after: Model, seconds: float) -> dict[str, Any]:
+def changes(site: list[Example], shipped: Model, moved: Model, seconds: float) -> dict[str, Any]:
     """The decided texts' mean log odds before and after, and the features moved most."""
     odds: dict[str, list[float]] = {}
     for label, spam in (("genuine", False), ("spam", True)):
         texts = [e.message for e in site if e.spam == spam]
         if texts:
-            odds[label] = [
-                round(sum(m.log_odds(t) for t in texts) / len(texts), 2) for m in (before, after)
-            ]
-    keys = before.weights.keys() | after.weights.keys()
-    moved = sorted(
-        keys,
-        key=lambda f: -abs(after.weights.get(f, 0.0) - before.weights.get(f, 0.0)),
-    )[:MOVED]
+            before = sum(shipped.log_odds(t) for t in texts) / len(texts)
+            after = before + sum(moved.log_odds(t) for t in texts) / len(texts)
+            odds[label] = [round(before, 2), round(after, 2)]
+    most = sorted(moved.weights, key=lambda f: -abs(moved.weights[f]))[:MOVED]
     return {
         "seconds": round(seconds, 2),
         "weight": round(sum(e.weight for e in site), 1),
+        "features": len(moved.weights),
         "odds": odds,
-        "moved": [[f, before.weights.get(f, 0.0), after.weights.get(f, 0.0)] for f in moved],
+        "moved": [[f, shipped.weights.get(f, 0.0), moved.weights[f]] for f in most],
     }
 
 
@@ -88,6 +89,9 @@ def dumps(model: Model) -> str:
     return json.dumps({"prior": model.prior, "weights": model.weights}, ensure_ascii=False)
 
 
-def loads(text: str) -> Model:
+def loads(text: str, known: Mapping[str, float] | None = None) -> Model:
+    """A model from JSON; a feature the ``known`` model has shares its key string."""
     data = json.loads(text)
-    return Model(float(data["prior"]), {str(k): float(v) for k, v in data["weights"].items()})
+    keys = {k: k for k in known or {}}
+    weights = {keys.get(k, k): float(v) for k, v in data["weights"].items()}
+    return Model(float(data["prior"]), weights)

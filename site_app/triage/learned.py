@@ -50,6 +50,7 @@ EPOCHS, RATE, L2 = 60, 0.3, 0.01
 MIN_DOCS = 2
 REFINE_EPOCHS = 10  # passes of a refit over the shipped corpus and the site's decisions
 COMMON = 0.05  # a feature in more than this share of the corpus is not moved by a refit
+MOST_MOVED = 3000  # the features a refit moved most are kept: a worker's memory is bounded
 
 
 @dataclass(frozen=True)
@@ -121,13 +122,14 @@ def refine(
     weights: Sequence[float],
     traffic: Sequence[str] = (),
 ) -> Model:
-    """``base`` refitted with ``added`` examples (at ``weights``) beside the ``corpus`` it
-    was trained on: the same regression, started from ``base``, moving only the weights
-    of features the added examples contain, while the corpus's examples hold them where
-    ``base`` was right. One example changes the log odds of another text only through
-    the features the two share. A feature common in the corpus or in the site's own
-    ``traffic`` ("the", "#<you", the site's own name) is never moved: it says nothing of
-    one text more than of the others."""
+    """What refitting ``base`` with ``added`` examples (at ``weights``) beside the
+    ``corpus`` it was trained on changes, as a model of its own (prior 0, a weight per
+    feature moved) whose log odds add to ``base``'s: the same regression, started from
+    ``base``, moving only the weights of features the added examples contain, while the
+    corpus's examples hold them where ``base`` was right. One example changes the log odds
+    of another text only through the features the two share. A feature common in the
+    corpus or in the site's own ``traffic`` ("the", "#<you", the site's own name) is never
+    moved: it says nothing of one text more than of the others."""
     found = [features(message) for _, message in [*corpus, *added]]
     docs: defaultdict[str, int] = defaultdict(int)
     for its in [*found[: len(corpus)], *(features(message) for message in traffic)]:
@@ -154,11 +156,8 @@ def refine(
             error = (1 / (1 + math.exp(-max(-30.0, min(30.0, z)))) - target) * weight
             for f in movable.intersection(present):
                 moved[f] -= RATE * (error + L2 * (start.get(f, 0.0) + moved[f]))
-    refitted = dict(start)
-    for f, change in moved.items():
-        if abs(change) >= 0.0005:
-            refitted[f] = round(start.get(f, 0.0) + change, 3)
-    return Model(base.prior, refitted)
+    kept = sorted((f for f, c in moved.items() if abs(c) >= 0.0005), key=lambda f: -abs(moved[f]))
+    return Model(0.0, {f: round(moved[f], 3) for f in sorted(kept[:MOST_MOVED])})
 
 
 def load_model(path: Path | str = DEFAULT) -> Model:

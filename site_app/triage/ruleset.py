@@ -31,7 +31,14 @@ SIGNALS: dict[str, dict[str, float]] = {
     "risky_tld": {},
     "no_request": {"min_words": 12},
     "link_only": {"max_words": 12},
-    "learned": {"at": 1, "at_low": 1, "weight_low": 0, "at_high": 3, "weight_high": 1.0},
+    "learned": {
+        "at": 1,
+        "at_low": 1,
+        "weight_low": 0,
+        "at_high": 3,
+        "weight_high": 1.0,
+        "site_shift": 1.0,
+    },
     "taught": {"at": 0.5, "relief": 1.5},
 }
 # Signals added after a release, used with these entries when a copy of the rules file

@@ -44,18 +44,18 @@ def shingles(message: str) -> frozenset[str]:
 
 @dataclass
 class Neighbours:
-    """The decided texts' shingles, indexed by shingle: a new text is compared only with
-    the decided texts it shares a shingle with."""
+    """The decided texts' shingles, indexed by shingle (its hash, half the memory of the
+    words): a new text is compared only with the decided texts it shares a shingle with."""
 
     kinds: list[bool] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
-    index: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    index: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
     def of(cls, decided: Iterable[Decided]) -> Neighbours:
         found = cls()
         for example in decided:
-            its = shingles(example.message)
+            its = {hash(s) for s in shingles(example.message)}
             if not its:
                 continue
             for shingle in its:
@@ -66,7 +66,7 @@ class Neighbours:
 
     def nearest(self, message: str) -> Near | None:
         """The closest decided text's kind and similarity, or None if none shares a shingle."""
-        its = shingles(message)
+        its = {hash(s) for s in shingles(message)}
         shared: defaultdict[int, int] = defaultdict(int)
         for shingle in its:
             for i in self.index.get(shingle, ()):
@@ -86,7 +86,7 @@ class Lessons:
     """One refit: the model that replaces the shipped one, and the texts it learned from."""
 
     refit: int  # the refit's id, 0 for none
-    model: Model | None
+    model: Model | None  # what the refit changed: its log odds add to the shipped model's
     neighbours: Neighbours
     genuine: int = 0
     spam: int = 0

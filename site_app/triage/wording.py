@@ -59,10 +59,12 @@ def learned(facts: Facts, rule: Signal) -> tuple[str, float] | None:
     signals; far above holds alone (cross-validated: no genuine inquiry got there). With
     a refit from this site's decisions, the reason says how much of the odds came from
     them."""
-    shipped = facts.rules.model.log_odds(facts.submission.message)
-    refit = facts.lessons.model
-    odds = shipped if refit is None else refit.log_odds(facts.submission.message)
     params = rule.params
+    shipped = facts.rules.model.log_odds(facts.submission.message)
+    odds, refit = shipped, facts.lessons.model
+    if refit is not None:  # what the site taught moves any text by at most `site_shift`
+        moved = refit.log_odds(facts.submission.message)
+        odds += max(-params["site_shift"], min(params["site_shift"], moved))
     bands = [
         (params["at_high"], params["weight_high"]),
         (params["at"], rule.weight),
