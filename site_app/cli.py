@@ -13,7 +13,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from site_app import leadcli, triagecli, webhooks
-from site_app.assistant import unanswered, votes
+from site_app.assistant import unanswered, votes, withdrawn
 from site_app.contact import ratelimit
 from site_app.database import needs_schema
 from site_app.extensions import db
@@ -99,6 +99,7 @@ def purge(older_than: str) -> None:
     deliveries.forget_orphans()
     click.echo(f"forgot {unanswered.purge(age)} unanswered assistant questions")
     click.echo(f"forgot {votes.purge(age)} assistant answers' votes")
+    click.echo(f"forgot {withdrawn.purge(age)} visitors' votes on answers")
     click.echo(f"forgot {corrections.forget_marks()} spam marks older than 90 days")
 
 

@@ -21,6 +21,9 @@ NEVER_TUNED = (
     "heldout",
     "twentysecond_final_blind",
     "twentythird_final_blind",
+    "twentyfourth_stranger_read",
+    "twentyfifth_stranger_blind",
+    "twentysixth_stranger_blind",
 )
 
 

@@ -23,11 +23,12 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as BaseResponse
 
 from site_app import metrics
-from site_app.assistant import unanswered, votes
+from site_app.assistant import unanswered, votes, withdrawn
 from site_app.assistant.answer import Answer, answer, clean, too_long
 from site_app.assistant.cli import ask as ask_command
 from site_app.assistant.followups import Followup, followups, parse_seen
 from site_app.assistant.index import MAX_LENGTH, GuideIndex, Hit
+from site_app.contact import ratelimit
 from site_app.guide.content import load_guide
 
 bp = Blueprint("assistant", __name__)
@@ -107,6 +108,7 @@ def ask() -> Response:
         question, status = question[:MAX_LENGTH], 400
     elif question:
         result = answer(current_app.extensions["assistant"], question)
+        result = withdrawn.applied(question, result)
         if voted is None:  # coming back from a vote is not asking again
             metrics.count_question(result.answered)
             if not result.answered:
@@ -136,8 +138,10 @@ def vote() -> ResponseReturnValue:
     """Yes or No on an answer: JSON for the panel, back to the answer for the page."""
     choice = request.form.get("vote")
     token = request.form.get("token", "")
+    # One visitor is one client (an IPv6 client its /64): three Noes must be three people
+    visitor = ratelimit.client_hash(request.remote_addr or "unknown")
     outcome, question = (
-        votes.record(token, choice == "yes") if choice in ("yes", "no") else (None, None)
+        votes.record(token, choice == "yes", visitor) if choice in ("yes", "no") else (None, None)
     )
     if outcome is votes.Outcome.COUNTED:
         metrics.count_funnel(f"vote_{choice}")

@@ -22,6 +22,7 @@ from sqlalchemy import DateTime, Integer, String, UniqueConstraint, delete, func
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from site_app.assistant import withdrawn
 from site_app.assistant.index import MAX_LENGTH
 from site_app.assistant.unanswered import key
 from site_app.extensions import db
@@ -115,8 +116,9 @@ def _bump(question: str, section: str, helped: bool, now: datetime) -> bool:
     return True
 
 
-def record(token: str, helped: bool) -> tuple[Outcome, str | None]:
-    """Count one vote; the outcome and the question the token names (None if unreadable)."""
+def record(token: str, helped: bool, visitor: str) -> tuple[Outcome, str | None]:
+    """Count one vote of ``visitor`` (the client's keyed hash); the outcome and the
+    question the token names (None if unreadable)."""
     answered = read(token)
     if answered is None:
         return Outcome.REFUSED, None
@@ -140,6 +142,8 @@ def record(token: str, helped: bool) -> tuple[Outcome, str | None]:
                 db.session.rollback()
                 log.warning("assistant votes: %d answers counted, not adding more", MAX_ROWS)
                 return Outcome.UNAVAILABLE, question
+            if not withdrawn.remember(key(question), section, visitor, helped, now):
+                log.warning("assistant votes: %d visitors' votes kept", withdrawn.MAX_ROWS)
             db.session.commit()
             return Outcome.COUNTED, question
         except IntegrityError:
