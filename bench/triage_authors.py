@@ -104,7 +104,9 @@ def corrected(part: str) -> list[examples.Example]:
 
 
 def traffic(part: str) -> list[str]:
-    return [e.submission.message for e in corpus.load(part)]
+    """A part's messages sales did not decide on: the site's ordinary traffic."""
+    decided = {d.message for d in corrected(part)}
+    return [e.submission.message for e in corpus.load(part) if e.submission.message not in decided]
 
 
 def run_learning() -> None:

@@ -164,8 +164,9 @@ def test_outbox_status_on_a_database_migrated_halfway_names_the_missing_tables(
     done = flask(url, "outbox", "status")
     assert done.returncode != 0
     assert done.stderr == (
-        "Error: the database has no table assistant_questions, assistant_vote_tokens, "
-        "assistant_votes, deliveries, digests, spam_marks: run `flask --app wsgi db upgrade`\n"
+        "Error: the database has no table assistant_questions, assistant_visitor_votes, "
+        "assistant_vote_tokens, assistant_votes, deliveries, digests, spam_marks, "
+        "triage_refits: run `flask --app wsgi db upgrade`\n"
     )
 
 
@@ -177,7 +178,7 @@ def test_outbox_list_on_a_database_before_triage_names_the_missing_columns(
     done = flask(url, "outbox", "list", "--state", "held")
     assert done.returncode != 0
     assert done.stderr.startswith(
-        "Error: the database has no table assistant_vote_tokens, assistant_votes, digests, "
-        "spam_marks"
+        "Error: the database has no table assistant_visitor_votes, assistant_vote_tokens, "
+        "assistant_votes, digests, spam_marks"
     )
     assert "Traceback" not in done.stderr

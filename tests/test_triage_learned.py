@@ -83,7 +83,8 @@ def verdict_for(message: str, model: dict[str, float], tmp_path: Path) -> tuple[
     """judge() with a model that gives every message the same log odds (its prior)."""
     (tmp_path / "m.json").write_text(json.dumps({"prior": model["prior"], "weights": {}}))
     rules = tmp_path / "rules.toml"
-    rules.write_text('learned_model = "m.json"\n' + RULES.read_text("utf-8"), "utf-8")
+    every = RULES.read_text("utf-8").replace("min_features = 25", "min_features = 0")
+    rules.write_text('learned_model = "m.json"\n' + every, "utf-8")
     submission = Submission("Al", "al@example.com", "Other", message, False, 30.0, False, "c")
     verdict = judge(submission, LocalMemory(), load_rules(rules))
     return verdict.outcome, verdict.score
@@ -101,6 +102,16 @@ def test_only_the_top_band_holds_alone(
     rules = load_rules()
     assert rules.signals["learned"].params["weight_high"] < rules.spam  # never spam alone
     assert rules.signals["learned"].weight < rules.held
+
+
+def test_a_message_the_model_knows_little_of_is_not_weighed() -> None:
+    # Its log odds would be the prior, the corpus's balance of spam and genuine, not
+    # evidence: three words the model barely knows, sent fast, are no reason to hold.
+    fast = Submission(
+        "Ada", "ada@example.com", "Chatbot", "Steady inquiry 5", False, 0.3, False, "c"
+    )
+    verdict = judge(fast, LocalMemory())
+    assert verdict.outcome == "lead" and "learned" not in verdict.signals
 
 
 def test_a_feature_seen_in_one_message_weighs_nothing() -> None:

@@ -149,7 +149,9 @@ def test_the_command_says_what_it_learned_and_forgetting_a_person_unlearns(
     said = runner.invoke(args=["triage", "learned"]).output
     assert "1 genuine (delivered), 1 spam (marked), from 1 deciders" in said
     assert "last refit:" in said and "from 1 genuine and 1 spam" in said
-    assert "moved most:" in said and "spam decisions' mean log odds" in said
+    # One decision of each: no word recurs in two decisions, so the model moves nothing
+    # (what a refit moves must recur); the texts themselves are learned as neighbours.
+    assert "features it moved: 0" in said and "spam decisions' mean log odds" in said
     forgot = runner.invoke(args=["outbox", "forget", "--email", "luca@bluebay.com.mt"])
     assert "forgot 1 inquiry" in forgot.output
     learn(app)
@@ -182,6 +184,10 @@ def test_one_address_marking_a_hundred_stays_within_its_bound(
         weights = [e.weight for e in examples.load()]
         assert sum(weights) <= examples.SITE_WEIGHT * examples.PER_DECIDER + 1e-6
     learn(app)
+    said = app.test_cli_runner().invoke(args=["triage", "learned"]).output
+    assert "100 spam (marked), from 1 deciders" in said
+    assert f"their weight {examples.SITE_WEIGHT * examples.PER_DECIDER}" in said
+    assert "moved most: " in said
     strangers = [
         "Could you build a chatbot for our physiotherapy practice? How much would it cost?",
         "We want an agent that reads supplier invoices into Xero. Is that something you do?",

@@ -77,10 +77,10 @@ def load() -> list[Example]:
 
 
 def traffic() -> list[str]:
-    """The site's newest messages, whatever became of them: what is common among them is
-    the site's ordinary wording, which no decision moves."""
-    found = db.session.scalars(select(Inquiry.message).order_by(Inquiry.id.desc()).limit(TRAFFIC))
-    return list(found)
+    """The site's newest messages nobody decided on: what is common among them is the
+    site's ordinary wording, which no decision moves."""
+    newest = select(Inquiry.message).where(Inquiry.label.is_(None))
+    return list(db.session.scalars(newest.order_by(Inquiry.id.desc()).limit(TRAFFIC)))
 
 
 def weigh(decisions: list[Decision]) -> list[Example]:

@@ -59,8 +59,13 @@ class Model:
     weights: dict[str, float]  # feature -> log odds it adds when present
 
     def log_odds(self, message: str) -> float:
+        return self.evidence(message)[0]
+
+    def evidence(self, message: str) -> tuple[float, int]:
+        """The log odds, and how many of the message's features the model knows."""
         weights = self.weights  # the intersection runs in C: a third of judge() otherwise
-        return self.prior + sum(map(weights.__getitem__, features(message) & weights.keys()))
+        known = features(message) & weights.keys()
+        return self.prior + sum(map(weights.__getitem__, known)), len(known)
 
 
 def features(message: str) -> set[str]:

@@ -38,6 +38,7 @@ SIGNALS: dict[str, dict[str, float]] = {
         "at_high": 3,
         "weight_high": 1.0,
         "site_shift": 1.0,
+        "min_features": 0,
     },
     "taught": {"at": 0.5, "relief": 1.5},
 }

@@ -60,7 +60,9 @@ def learned(facts: Facts, rule: Signal) -> tuple[str, float] | None:
     a refit from this site's decisions, the reason says how much of the odds came from
     them."""
     params = rule.params
-    shipped = facts.rules.model.log_odds(facts.submission.message)
+    shipped, known = facts.rules.model.evidence(facts.submission.message)
+    if known < params["min_features"]:  # too little evidence to weigh: "Steady inquiry 5"
+        return None
     odds, refit = shipped, facts.lessons.model
     if refit is not None:  # what the site taught moves any text by at most `site_shift`
         moved = refit.log_odds(facts.submission.message)
