@@ -73,9 +73,17 @@ LOCK := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG
 	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
 	$(if $(filter all,$(UPGRADE)),--upgrade,$(foreach p,$(UPGRADE),--upgrade-package $(p)))
 
+# The npm tools' locks, tools/*/package-lock.json, from each package.json: versions already
+# locked stay unless package.json moved them; npm's registry alone (not your ~/.npmrc);
+# only the lock is written, no node_modules, no package's script run.
+NPM_LOCK := npm install --package-lock-only --ignore-scripts --no-audit --no-fund \
+	--userconfig /dev/null --registry https://registry.npmjs.org/
+
 lock: $(VENV)/.dev
 	$(LOCK) --output-file requirements.txt requirements.in
 	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
+	cd tools/vnu && $(NPM_LOCK)
+	cd tools/lighthouse && $(NPM_LOCK)
 
 clean:
 	rm -rf $(VENV) instance/static .build .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-LIGHTHOUSE=.tools/node_modules/.bin/lighthouse
+LIGHTHOUSE=.tools/lighthouse/node_modules/.bin/lighthouse
 PY=.venv/bin/python
 OUT=test-artifacts/lighthouse
 # The Chromium flags every browser check in this project uses (no network beyond loopback).

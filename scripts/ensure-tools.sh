@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suite, benchmarks and audit use, when it is missing:
 # Debian packages (Chromium, Java, PostgreSQL, nginx, wrk, Postfix, Prometheus and promtool;
-# podman, runc, mmdebstrap and docker-compose for the container test) and npm packages
-# (vnu-jar; lighthouse for `make audit`) under .tools/. Idempotent and quiet.
+# podman, runc, mmdebstrap and docker-compose for the container test) and npm packages from
+# the locks under tools/ (vnu-jar; lighthouse for `make audit`) into .tools/. Idempotent and
+# quiet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,12 +46,24 @@ if [ ! -f /etc/containers/containers.conf ]; then
     'runtime = "runc"' 'cgroup_manager = "cgroupfs"' >/etc/containers/containers.conf
 fi
 
-mkdir -p .tools
-if [ ! -f .tools/node_modules/vnu-jar/build/dist/vnu.jar ]; then
-  echo "ensure-tools: installing vnu-jar from npm"
-  npm install --prefix .tools --no-audit --no-fund --silent vnu-jar@26.9.27 >/dev/null
-fi
-if [ "${WITH_LIGHTHOUSE:-0}" = 1 ] && [ ! -x .tools/node_modules/.bin/lighthouse ]; then
-  echo "ensure-tools: installing lighthouse@12.2.3 from npm"
-  npm install --prefix .tools --no-audit --no-fund --silent -E lighthouse@12.2.3 >/dev/null
+# npm tools, each from its lock under tools/ into .tools/<name>/ with `npm ci`, which installs
+# exactly the locked versions and refuses a tarball whose sha512 is not the lock's
+# `integrity`. Reinstalled when the lock changed since the last install. No install
+# scripts: vnu.jar is inside its package, and vnu-jar's postinstall would download a Java
+# runtime (unchecked) where Debian's is missing.
+npm_tool() {
+  local lock="tools/$1/package-lock.json" here=".tools/$1"
+  if [ -f "$here/$2" ] && cmp -s "$lock" "$here/installed-lock.json"; then
+    return
+  fi
+  echo "ensure-tools: installing $1 from $lock (npm ci)"
+  rm -rf "$here"
+  mkdir -p "$here"
+  cp "tools/$1/package.json" "$lock" "$here/"
+  (cd "$here" && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null)
+  cp "$lock" "$here/installed-lock.json"  # only once npm ci succeeded
+}
+npm_tool vnu node_modules/vnu-jar/build/dist/vnu.jar
+if [ "${WITH_LIGHTHOUSE:-0}" = 1 ]; then
+  npm_tool lighthouse node_modules/.bin/lighthouse
 fi

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 
-const tools = resolve(".tools/node_modules");
+const tools = resolve(".tools/lighthouse/node_modules");
 const require = createRequire(join(tools, "noop.js"));
 const puppeteer = require("puppeteer-core");
 const { startFlow } = await import(join(tools, "lighthouse/core/index.js"));

@@ -37,13 +37,25 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 
 def configure(
-    example: str, upstreams: list[str], folder: Path, http: int, https: int, locations: str = ""
+    example: str,
+    upstreams: list[str],
+    folder: Path,
+    http: int,
+    https: int,
+    locations: str = "",
+    ipv6: bool = False,
 ) -> str:
+    """``ipv6``: the example's ``[::]`` listeners listen on ``[::1]`` (the same ports);
+    otherwise they are dropped, for machines without IPv6 on loopback."""
     cert, key = self_signed(folder)
     servers = "".join(f"    server {u} max_fails=3 fail_timeout=10s;\n" for u in upstreams)
+    listen6: list[tuple[str, str]] = [
+        (r"listen \[::\]:80;", f"listen [::1]:{http};"),
+        (r"listen \[::\]:443 ssl", f"listen [::1]:{https} ssl"),
+    ]
     swaps = [
         (r"(?m)^    server 10\.0\.0\.\d+:8000[^\n]*\n(?:    server 10\.0\.0[^\n]*\n)*", servers),
-        (r"(?m)^\s*listen \[::\][^\n]*\n", ""),
+        *(listen6 if ipv6 else [(r"(?m)^\s*listen \[::\][^\n]*\n", "")]),
         (r"listen 80;", f"listen 127.0.0.1:{http};"),
         (r"listen 443 ssl", f"listen 127.0.0.1:{https} ssl"),
         (r"server_name www\.glissando\.ai glissando\.ai;", "server_name localhost;"),
@@ -64,10 +76,19 @@ def configure(
 class Nginx:
     """``nginx -p <folder> -c <folder>/nginx.conf`` in the foreground.
 
-    ``locations`` joins the site's server block (a benchmark's comparison page).
+    ``locations`` joins the site's server block (a benchmark's comparison page), ``http``
+    the http block before it (a test's ``set_real_ip_from``); ``ipv6`` listens on [::1] too.
     """
 
-    def __init__(self, upstreams: list[str], locations: str = "", workers: int | str = 1) -> None:
+    def __init__(
+        self,
+        upstreams: list[str],
+        locations: str = "",
+        workers: int | str = 1,
+        http: str = "",
+        ipv6: bool = False,
+    ) -> None:
+        self.ipv6 = ipv6
         self.folder = Path(tempfile.mkdtemp(prefix="glissando-nginx-", dir="/tmp"))
         self.folder.chmod(0o755)  # nginx's workers run unprivileged and must reach the cache
         (self.folder / "tmp").mkdir()
@@ -88,13 +109,19 @@ class Nginx:
             f"error_log {self.folder / 'error.log'} warn;\n"
             "events { worker_connections 1024; }\n"
             "http {\n    include /etc/nginx/mime.types;\n"
-            f"    access_log {self.folder / 'access.log'};\n{temp}\n{site}}}\n"
+            f"    access_log {self.folder / 'access.log'};\n{temp}\n{http}\n{site}}}\n"
         )
         self.process: subprocess.Popen[bytes] | None = None
 
     def site_config(self, upstreams: list[str], locations: str) -> str:
         return configure(
-            EXAMPLE.read_text(), upstreams, self.folder, self.http_port, self.https_port, locations
+            EXAMPLE.read_text(),
+            upstreams,
+            self.folder,
+            self.http_port,
+            self.https_port,
+            locations,
+            self.ipv6,
         )
 
     def start(self, wait: float = 20) -> Nginx:

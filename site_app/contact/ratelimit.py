@@ -2,7 +2,8 @@
 
 The count lives in the same database as the inquiries, so it holds across
 gunicorn workers, restarts and hosts without another service to run.
-Clients are known only by a keyed hash of their address.
+Clients are known only by a keyed hash of their client key (site_app.clients: an IPv6
+client is its /64), which triage's memory of clients shares.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import delete, func, select, text
 
+from site_app.clients import client_key
 from site_app.config import parse_rate
 from site_app.extensions import db
 from site_app.outbox.models import RateHit, db_now
@@ -25,7 +27,7 @@ _LOCK_SPACE = 0x6C6D7420
 
 def client_hash(address: str) -> str:
     key = current_app.config["RATE_LIMIT_KEY"].encode()
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, client_key(address).encode(), hashlib.sha256).hexdigest()
 
 
 def allow(key_hash: str, commit: bool = True) -> bool:

@@ -18,7 +18,7 @@ class Submission:
     honeypot: bool  # the hidden "website" field came back filled
     fill_seconds: float  # from the form's stamp to the Send that was accepted
     confirmed: bool  # sent a second time after the too-fast notice
-    client: str  # the rate limiter's hash of the client address
+    client: str  # the rate limiter's hash of the client key (an IPv6 client is its /64)
 
 
 @dataclass(frozen=True)
