@@ -11,14 +11,19 @@ ARG BASE=python:3.11-slim
 FROM ${BASE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 COPY requirements.txt /tmp/requirements.txt
+COPY requirements-data.txt /tmp/requirements-data.txt
 COPY .build/wheels/ /tmp/wheels/
 # Exactly the locked set (--no-deps), each wheel checked against its hash in the lock
-# (--require-hashes), then pip check proves the set complete. pip and setuptools are only
-# needed here: the venv leaves without them.
+# (--require-hashes), then pip check proves the set complete. Then the data packages, hash-
+# checked too: the site reads their files and never imports them, so what they require is
+# left out (it would be over half the image), and pip check, which would name it, runs first.
+# pip and setuptools are only needed here: the venv leaves without them.
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install --quiet --no-index --no-deps --only-binary=:all: \
         --require-hashes --find-links=/tmp/wheels -r /tmp/requirements.txt \
  && /opt/venv/bin/pip check \
+ && /opt/venv/bin/pip install --quiet --no-index --no-deps --only-binary=:all: \
+        --require-hashes --find-links=/tmp/wheels -r /tmp/requirements-data.txt \
  && /opt/venv/bin/pip uninstall --quiet --yes pip setuptools
 WORKDIR /app
 COPY wsgi.py ./

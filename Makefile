@@ -20,11 +20,15 @@ UPGRADE ?=
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+# requirements-data.txt holds packages whose files the site reads but whose code it never
+# imports: installed after the lock, each without its requirements (--no-deps), still hash-checked.
+$(VENV)/.runtime: requirements.txt requirements-data.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-data.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+# The dev lock is complete on its own: it holds the data packages and what they require.
+$(VENV)/.dev: requirements.txt requirements-data.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
@@ -60,14 +64,18 @@ image: | $(BIN)/python
 	rm -rf .build/wheels
 	$(BIN)/pip download --quiet --require-hashes --no-deps --only-binary=:all: \
 		-d .build/wheels -r requirements.txt
+	$(BIN)/pip download --quiet --require-hashes --no-deps --only-binary=:all: \
+		-d .build/wheels -r requirements-data.txt
 	$(ENGINE) build --network none --build-arg BASE=$(BASE) -t $(IMAGE) \
 		$(if $(filter podman,$(notdir $(ENGINE))),--format docker --layers=false) .
 
 # requirements*.txt from the short requirements*.in (pip-tools, itself from the dev lock):
 # existing pins are kept unless UPGRADE names them (UPGRADE=all: every package); the dev
-# lock is the runtime lock (-c) plus the test tools, so each target installs exactly one
-# file. Resolved against the index alone: this machine's pip.conf, wheel folders and extra
-# indexes take no part, so no file that only exists here gets into a lock CI must install.
+# lock is the runtime lock (-c) plus the test tools and the data packages, a complete lock
+# on its own. requirements-data.txt is the data packages' entries copied from the dev lock,
+# since pip-compile cannot lock a package without its requirements. Resolved against the
+# index alone: this machine's pip.conf, wheel folders and extra indexes take no part, so no
+# file that only exists here gets into a lock CI must install.
 LOCK := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
 	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
@@ -82,6 +90,7 @@ NPM_LOCK := npm install --package-lock-only --ignore-scripts --no-audit --no-fun
 lock: $(VENV)/.dev
 	$(LOCK) --output-file requirements.txt requirements.in
 	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
+	$(BIN)/python scripts/lock_data.py requirements-data.in requirements-dev.txt requirements-data.txt
 	cd tools/vnu && $(NPM_LOCK)
 	cd tools/lighthouse && $(NPM_LOCK)
 

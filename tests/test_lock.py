@@ -2,11 +2,13 @@
 
 The wheels are fetched once into a wheelhouse; the installs then run offline from it
 (--no-index, no pip configuration), so what is tested is pip's check of the files against
-the lock, not what some index serves today.
+the lock, not what some index serves today. requirements-data.txt (packages whose files the
+site reads, installed without their requirements) is held to the same checks.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,6 +23,10 @@ from site_app.config import ROOT
 
 pytestmark = pytest.mark.slow
 LOCKS = ("requirements.txt", "requirements-dev.txt")
+DATA = "requirements-data.txt"
+# What wordllama requires, which the site never imports: some 130 MB that the image and
+# `make run` no longer install (the dev lock keeps them; tests use tokenizers).
+UNUSED = {"numpy", "tokenizers", "hf-xet", "huggingface-hub", "pydantic", "safetensors"}
 PINNED = re.compile(r"(?m)^([a-z0-9][a-z0-9._-]*)==(\S+)((?: \\\n\s+--hash=sha256:[0-9a-f]{64})*)")
 
 
@@ -41,22 +47,24 @@ def pip(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("wheelhouse")
-    lock = str(ROOT / "requirements.txt")
-    fetched = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", "--no-deps"]
-        + ["--only-binary=:all:", "--dest", str(folder), "--requirement", lock],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert fetched.returncode == 0, fetched.stderr[-3000:]
+    for lock in ("requirements.txt", DATA):
+        fetched = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", "--no-deps"]
+            + ["--only-binary=:all:", "--dest", str(folder), "--requirement", str(ROOT / lock)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert fetched.returncode == 0, fetched.stderr[-3000:]
     return folder
 
 
-def install_offline(wheelhouse: Path, lock: Path, target: Path) -> subprocess.CompletedProcess[str]:
+def install_offline(
+    wheelhouse: Path, lock: Path, target: Path, *options: str
+) -> subprocess.CompletedProcess[str]:
     return pip(
         "install", "--quiet", "--no-index", f"--find-links={wheelhouse}", "--require-hashes",
-        f"--target={target}", f"--requirement={lock}",
+        f"--target={target}", f"--requirement={lock}", *options,
     )  # fmt: skip
 
 
@@ -78,19 +86,70 @@ def test_the_dev_lock_holds_the_runtime_lock_at_the_same_versions() -> None:
     assert {"pytest", "mypy", "pip-tools", "pip"} <= dev.keys()
 
 
-def test_the_lock_installs_offline_from_the_wheelhouse(wheelhouse: Path, tmp_path: Path) -> None:
-    installed = install_offline(wheelhouse, ROOT / "requirements.txt", tmp_path / "site")
+def test_the_data_lock_is_the_dev_locks_pins_of_the_data_packages_alone() -> None:
+    """requirements-data.txt is written by `make lock` (scripts/lock_data.py) from the dev
+    lock: the same versions and hashes, for exactly the packages requirements-data.in names."""
+    data, dev, runtime = pins(DATA), pins("requirements-dev.txt"), pins("requirements.txt")
+    text = (ROOT / DATA).read_text()
+    assert len(re.findall(r"(?m)^[a-z0-9][^\s#]*", text)) == len(data), "name==version lines only"
+    named = re.findall(r"(?m)^[a-z0-9][a-z0-9._-]*", (ROOT / "requirements-data.in").read_text())
+    assert sorted(data) == sorted(named) == ["wordllama"]
+    assert all(data[name] == dev[name] for name in data), "as in the dev lock, every hash"
+    assert not data.keys() & runtime.keys(), "installed once, from one file"
+
+
+def test_the_runtime_lock_leaves_out_what_the_data_packages_require() -> None:
+    runtime, dev = pins("requirements.txt"), pins("requirements-dev.txt")
+    assert not UNUSED & runtime.keys(), sorted(UNUSED & runtime.keys())
+    assert UNUSED <= dev.keys(), "the dev lock stays complete: wordllama with its requirements"
+
+
+def test_the_site_runs_from_the_runtime_install_alone(wheelhouse: Path, tmp_path: Path) -> None:
+    """`make run`'s and the image's install (the lock, then the data lock with --no-deps) is
+    enough: every module of the site imports, the app starts (it reads WordLlama's weights
+    for the assistant's index) and the assistant answers by meaning, with none of UNUSED
+    importable. python -S leaves this venv's site-packages, which hold them, off the path."""
+    site = tmp_path / "site"
+    installed = install_offline(wheelhouse, ROOT / "requirements.txt", site)
     assert installed.returncode == 0, installed.stderr[-3000:]
-    assert (tmp_path / "site" / "flask").is_dir() and (tmp_path / "site" / "gunicorn").is_dir()
+    data = install_offline(wheelhouse, ROOT / DATA, site, "--no-deps")
+    assert data.returncode == 0, data.stderr[-3000:]
+    assert (site / "flask").is_dir() and (site / "wordllama" / "weights").is_dir()
+    script = f"""
+import importlib, importlib.util, json, pkgutil, sys
+sys.path[:0] = [{str(site)!r}, {str(ROOT)!r}]
+import site_app
+for module in pkgutil.walk_packages(site_app.__path__, "site_app."):
+    importlib.import_module(module.name)
+app = site_app.create_app({{"APP_ENV": "testing", "DATABASE_URL": "sqlite://"}})
+asked = app.test_client().get(
+    "/ask", query_string={{"q": "Is it bad for the planet?"}},
+    headers={{"Accept": "application/json"}},
+)
+unused = [m for m in {sorted(UNUSED)!r} if importlib.util.find_spec(m.replace("-", "_"))]
+print(json.dumps([[a["key"] for a in asked.get_json()["answers"]], unused]))
+"""
+    ran = subprocess.run(
+        [sys.executable, "-S", "-c", script], capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    keys, unused = json.loads(ran.stdout.splitlines()[-1])
+    assert keys[:1] == ["challenges-and-concerns"], "found by meaning: the words alone miss it"
+    assert unused == []
 
 
-def tamper(tmp_path: Path, change: Callable[[str], str]) -> Path:
-    """A copy of requirements.txt whose flask entry ``change`` rewrote."""
-    lock = (ROOT / "requirements.txt").read_text()
-    block = re.search(r"(?m)^flask==\S+(?: \\\n\s+--hash=sha256:[0-9a-f]{64})+", lock)
-    assert block, "requirements.txt locks flask with hashes"
-    copy = tmp_path / "requirements.txt"
-    copy.write_text(lock.replace(block[0], change(block[0])))
+def tamper(
+    tmp_path: Path,
+    change: Callable[[str], str],
+    lock: str = "requirements.txt",
+    name: str = "flask",
+) -> Path:
+    """A copy of ``lock`` whose ``name`` entry ``change`` rewrote."""
+    text = (ROOT / lock).read_text()
+    block = re.search(rf"(?m)^{name}==\S+(?: \\\n\s+--hash=sha256:[0-9a-f]{{64}})+", text)
+    assert block, f"{lock} locks {name} with hashes"
+    copy = tmp_path / lock
+    copy.write_text(text.replace(block[0], change(block[0])))
     return copy
 
 
@@ -106,6 +165,17 @@ def test_a_wrong_hash_fails_the_install_with_pips_own_error(
     assert not (tmp_path / "site").exists(), "nothing is installed"
 
 
+def test_a_wrong_hash_fails_the_data_install_without_dependencies_too(
+    wheelhouse: Path, tmp_path: Path
+) -> None:
+    """--no-deps skips what wordllama requires, not the check of its own file."""
+    lock = tamper(tmp_path, lambda b: re.sub("[0-9a-f]{64}", "0" * 64, b), DATA, "wordllama")
+    refused = install_offline(wheelhouse, lock, tmp_path / "site", "--no-deps")
+    assert refused.returncode != 0
+    assert "THESE PACKAGES DO NOT MATCH THE HASHES FROM THE REQUIREMENTS FILE" in refused.stderr
+    assert not (tmp_path / "site").exists(), "nothing is installed"
+
+
 def test_a_package_without_a_hash_fails_the_install(wheelhouse: Path, tmp_path: Path) -> None:
     lock = tamper(tmp_path, lambda block: block.split(" ")[0])
     refused = install_offline(wheelhouse, lock, tmp_path / "site")
@@ -117,6 +187,7 @@ def test_a_package_without_a_hash_fails_the_install(wheelhouse: Path, tmp_path: 
 def test_make_runs_install_refuses_a_changed_file(wheelhouse: Path, tmp_path: Path) -> None:
     """`make run`'s own install (.venv/.runtime), offline from the wheelhouse."""
     shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    shutil.copy(ROOT / DATA, tmp_path / DATA)
     tamper(tmp_path, lambda block: re.sub("[0-9a-f]{64}", "0" * 64, block))
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env |= {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse)}
@@ -141,21 +212,25 @@ def commands(*targets: str) -> list[str]:
 def test_make_installs_and_downloads_only_in_hash_checking_mode() -> None:
     lines = commands(".venv/.runtime", ".venv/.dev", "image")
     pip_lines = [line for line in lines if re.search(r"\bpip (install|download)\b", line)]
-    assert len(pip_lines) == 3, lines  # make run's venv, make test's venv, the image's wheels
+    read = [re.findall(r"-r (\S+)", line) for line in pip_lines]
+    # make run's venv (the lock, then the data lock), make test's venv, the image's wheels
+    runtime = [["requirements.txt"], [DATA]]
+    assert read == [*runtime, ["requirements-dev.txt"], *runtime], lines
     for line in pip_lines:
         assert "--require-hashes" in line, line
-        assert len(re.findall(r"-r \S+", line)) == 1, f"one lock file per install: {line}"
-    assert any("-r requirements.txt" in line for line in pip_lines)
-    assert any("-r requirements-dev.txt" in line for line in pip_lines)
+        assert DATA not in line or "--no-deps" in line, line
     assert (ROOT / ".ci" / "run").read_text().rstrip().endswith("make test")
 
 
 def test_make_lock_writes_both_locks_with_hashes_from_the_index_alone() -> None:
-    lines = [line for line in commands("lock") if "pip-compile" in line]
+    made = commands("lock")
+    lines = [line for line in made if "pip-compile" in line]
     assert [line.split()[-1] for line in lines] == ["requirements.in", "requirements-dev.in"]
     for line in lines:
         assert "--generate-hashes" in line and "--upgrade" not in line
         assert "PIP_CONFIG_FILE=/dev/null" in line and "-u PIP_FIND_LINKS" in line
+    # Then the data lock, from the dev lock just written.
+    assert made[-1].endswith(f"lock_data.py requirements-data.in requirements-dev.txt {DATA}")
 
 
 @pytest.mark.parametrize(
@@ -176,6 +251,15 @@ def test_make_lock_upgrades_only_what_it_is_told(upgrade: str, flags: list[str])
 
 def test_the_image_installs_the_lock_in_hash_checking_mode() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
-    [install] = [line for line in dockerfile.splitlines() if "pip install" in line]
-    assert "--require-hashes" in install and "-r /tmp/requirements.txt" in install
+    [run] = [line for line in dockerfile.splitlines() if "pip install" in line]
+    installs = [step for step in run.split("&&") if "pip install" in step]
+    assert [re.findall(r"-r (\S+)", step) for step in installs] == [
+        ["/tmp/requirements.txt"],
+        [f"/tmp/{DATA}"],
+    ]
+    assert all("--require-hashes" in step and "--no-deps" in step for step in installs)
+    # pip check proves the lock complete before the data packages come without theirs.
+    assert run.index("-r /tmp/requirements.txt") < run.index("pip check") < run.index(DATA)
     assert "COPY requirements.txt /tmp/requirements.txt" in dockerfile
+    assert f"COPY {DATA} /tmp/{DATA}" in dockerfile
+    assert f"!{DATA}" in (ROOT / ".dockerignore").read_text().splitlines()

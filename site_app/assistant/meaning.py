@@ -33,10 +33,11 @@ Vector = tuple[float, ...]
 
 
 def package_folder() -> Path:
-    """Where pip put wordllama, found without importing it (its import pulls pydantic)."""
+    """Where pip put wordllama, found without importing it: its import needs numpy and
+    pydantic, which the site installs only for the tests (requirements-data.txt, --no-deps)."""
     spec = importlib.util.find_spec("wordllama")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the wordllama package is not installed (requirements.txt)")
+        raise RuntimeError("the wordllama package is not installed (requirements-data.txt)")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
