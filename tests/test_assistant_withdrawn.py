@@ -64,6 +64,16 @@ def test_one_address_voting_three_times_counts_once(app: Flask) -> None:
     assert first_answer(app)["answered"]
 
 
+def test_one_ipv6_line_counts_once(app: Flask) -> None:
+    for host in ("1", "2", "abcd:1"):  # three addresses of one /64: one home line
+        says(app, f"2001:db8:5:6::{host}", "no")
+    says(app, "::ffff:192.0.2.50", "no")
+    says(app, "192.0.2.50", "no")  # the same IPv4 client, mapped and plain
+    assert first_answer(app)["answered"], "two visitors so far"
+    says(app, "2001:db8:5:7::1", "no")  # another /64: the third visitor
+    assert first_answer(app)["answered"] is False
+
+
 def test_a_yes_keeps_the_answer(app: Flask) -> None:
     says(app, "192.0.2.9", "yes")
     for n in range(1, 5):
