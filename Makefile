@@ -90,9 +90,9 @@ NPM_LOCK := npm install --package-lock-only --ignore-scripts --no-audit --no-fun
 lock: $(VENV)/.dev
 	$(LOCK) --output-file requirements.txt requirements.in
 	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
-	$(BIN)/python scripts/lock_data.py requirements-data.in requirements-dev.txt requirements-data.txt
 	cd tools/vnu && $(NPM_LOCK)
 	cd tools/lighthouse && $(NPM_LOCK)
+	$(BIN)/python scripts/lock_data.py requirements-data.in requirements-dev.txt requirements-data.txt
 
 clean:
 	rm -rf $(VENV) instance/static .build .pytest_cache .mypy_cache .ruff_cache test-artifacts
