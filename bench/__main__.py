@@ -20,6 +20,7 @@ MODULES = (
     "bench.purge",
     "bench.triage",
     "bench.triage_authors",
+    "bench.counting",
 )
 
 

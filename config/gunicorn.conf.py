@@ -129,4 +129,7 @@ def worker_exit(server, worker):  # noqa: ANN001, ANN201
     and hands the rest of its batch back."""
     from site_app.outbox.worker import stop_threads
 
+    tally = getattr(worker.wsgi, "extensions", {}).get("visits")
+    if tally is not None:  # the views counted since the last write
+        tally.stop()
     stop_threads(timeout=float(getattr(worker.wsgi, "config", {}).get("MAIL_TIMEOUT", 10)) + 5)

@@ -19,9 +19,11 @@ from site_app import (
     health,
     logs,
     metrics,
+    report,
     review,
     teaching,
     triage,
+    visits,
     web,
 )
 from site_app.config import INSTANCE, ROOT, load
@@ -47,6 +49,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     health.init_app(app)
     app.wsgi_app = PageCache(app.wsgi_app)  # type: ignore[method-assign]
+    visits.init_app(app)  # the pixel, answered before the page cache and Flask
     assets.init_app(app, ROOT / "static", INSTANCE / "static")
     triage.init_app(app)
     contact.init_app(app)
@@ -55,6 +58,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     assistant.init_app(app)
     guide.init_app(app)  # last: it renders every guide page once, linking to the rest
     cli.init_app(app)
+    report.init_app(app)
     _trust_proxy(app)
     metrics.init_app(app)  # outermost: every answer counts, the page cache's included
     return app

@@ -12,14 +12,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from site_app import leadcli, triagecli, webhooks
+from site_app import leadcli, triagecli, visits, webhooks
 from site_app.assistant import unanswered, votes, withdrawn
 from site_app.contact import ratelimit
 from site_app.database import needs_schema
 from site_app.extensions import db
 from site_app.mailcheck import mail_group
 from site_app.outbox import corrections, deliveries, store, worker
-from site_app.outbox.models import STATES, Inquiry, db_now
+from site_app.outbox.models import STATES, Inquiry, db_now, utcnow
 
 outbox = AppGroup("outbox", help="Inspect and drive the inquiry outbox.")
 _AGE = re.compile(r"^(\d+)([dhm])$")
@@ -86,8 +86,8 @@ def retry(ids: tuple[int, ...], failed: bool) -> None:
 @needs_schema
 def purge(older_than: str) -> None:
     """Delete delivered, held and spam inquiries older than the age given, expired rate-limit
-    hits, unanswered assistant questions and answers' votes nobody added to for that long, and
-    spam marks older than 90 days."""
+    hits, unanswered assistant questions and answers' votes nobody added to for that long,
+    spam marks older than 90 days, and page counts older than 13 months."""
     match = _AGE.match(older_than)
     if not match:
         raise click.BadParameter("use a number and d, h or m, e.g. 90d", param_hint="--older-than")
@@ -101,6 +101,7 @@ def purge(older_than: str) -> None:
     click.echo(f"forgot {votes.purge(age)} assistant answers' votes")
     click.echo(f"forgot {withdrawn.purge(age)} visitors' votes on answers")
     click.echo(f"forgot {corrections.forget_marks()} spam marks older than 90 days")
+    click.echo(f"forgot {visits.purge(utcnow().date())} page counts older than 13 months")
 
 
 @outbox.command("worker")

@@ -90,6 +90,16 @@ def _every(value: str) -> timedelta:
     return timedelta(**{unit: int(match[1])})
 
 
+def _every_or_off(value: str) -> timedelta | None:
+    return None if value.strip().lower() == "off" else _every(value)
+
+
+def _seconds(value: str) -> float:
+    if float(value) < 0:
+        raise ValueError("expected a number of seconds, 0 or more")
+    return float(value)
+
+
 def _positive(value: str) -> int:
     if not value.strip().isdigit() or int(value) < 1:
         raise ValueError("expected a whole number of at least 1")
@@ -149,6 +159,10 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DIGEST_AT": ("08:00", _clock),
     "DIGEST_EVERY": ("1d", _every),
     "TRIAGE_LINK_DAYS": ("30", _positive),
+    "COUNT_FLUSH_SECONDS": ("5", _seconds),
+    "REPORT_TO": ("", str),
+    "REPORT_AT": ("08:00", _clock),
+    "REPORT_EVERY": ("7d", _every_or_off),
     "WEBHOOK_URL": ("", _opt),
     "WEBHOOK_SECRET": ("", _opt),
     "WEBHOOK_FORMAT": ("standard", _webhook_format),

@@ -203,4 +203,5 @@ def test_both_nginx_files_key_clients_the_same_way() -> None:
     assert len(maps[0]) == 1 and maps[0] == maps[1]
     for name in ("nginx.conf.example", "nginx.compose.conf"):
         zones = re.findall(r"limit_req_zone (\S+)", (ROOT / "config" / name).read_text())
-        assert zones == ["$glissando_contact_key", "$glissando_client", "$glissando_client"]
+        assert zones[0] == "$glissando_contact_key" and len(zones) >= 3
+        assert set(zones[1:]) == {"$glissando_client"}  # /ask, the count pixel, the links

@@ -165,8 +165,9 @@ def test_outbox_status_on_a_database_migrated_halfway_names_the_missing_tables(
     assert done.returncode != 0
     assert done.stderr == (
         "Error: the database has no table assistant_questions, assistant_visitor_votes, "
-        "assistant_vote_tokens, assistant_votes, deliveries, digests, spam_marks, "
-        "triage_refits: run `flask --app wsgi db upgrade`\n"
+        "assistant_vote_tokens, assistant_votes, deliveries, digests, event_counts, reports, "
+        "spam_marks, triage_refits, view_counts, visitor_counts, visitor_marks, visitor_salts: "
+        "run `flask --app wsgi db upgrade`\n"
     )
 
 

@@ -22,7 +22,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as BaseResponse
 
-from site_app import metrics
+from site_app import metrics, visits
 from site_app.assistant import unanswered, votes, withdrawn
 from site_app.assistant.answer import Answer, answer, clean, too_long
 from site_app.assistant.cli import ask as ask_command
@@ -111,6 +111,8 @@ def ask() -> Response:
         result = withdrawn.applied(question, result)
         if voted is None:  # coming back from a vote is not asking again
             metrics.count_question(result.answered)
+            visits.count_event("asked")
+            visits.count_event("answered" if result.answered else "handed_off")
             if not result.answered:
                 unanswered.record(question)
     shown = _Shown(question, result)
@@ -145,6 +147,7 @@ def vote() -> ResponseReturnValue:
     )
     if outcome is votes.Outcome.COUNTED:
         metrics.count_funnel(f"vote_{choice}")
+        visits.count_event("yes" if choice == "yes" else "no")
     response: BaseResponse
     if _wants_json():
         message = VOTED.get(outcome) if outcome else None

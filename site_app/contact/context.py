@@ -2,16 +2,16 @@
 
 Only what the request for the form itself shows is kept: the same-site page
 the visitor was reading (its ``Referer``), the host of an external referrer,
-the ``utm_*`` tags and the question handed over by the guide assistant
-(``?question=``) of the /contact URL. The chat panel, opening the form inside
-itself, adds the conversation (``?asked=`` once per question, the last five
+the ``utm_*`` tags of the /contact URL (or, failing those, of that page's URL) and the
+question handed over by the guide assistant (``?question=``). The chat panel, opening the
+form inside itself, adds the conversation (``?asked=`` once per question, the last five
 kept) and ``?via=panel``. It travels inside the signed stamp, so a posted
 value is never trusted as it is. Every value is one line and bounded.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Request
 
@@ -62,6 +62,11 @@ def from_request(request: Request) -> Context:
         if referrer.netloc.lower() == request.host.lower():
             if referrer.path.rstrip("/") != request.path.rstrip("/"):
                 found["page"] = referrer.path or "/"
+            # Landed on a section with a campaign's tags, then opened the form: the
+            # section's URL, in this request's Referer, carries them.
+            tags = parse_qs(referrer.query)
+            if not any(found[name] for name in UTM):
+                found.update({name: tags.get(name, [""])[0] for name in UTM})
         else:
             found["referrer_host"] = referrer.hostname
     return bounded(found)

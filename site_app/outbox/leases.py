@@ -24,10 +24,19 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Row, Select, or_, select, update
 
 from site_app.extensions import db
-from site_app.outbox.models import DELIVERED, FAILED, PENDING, Delivery, Digest, Inquiry, db_now
+from site_app.outbox.models import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    Delivery,
+    Digest,
+    Inquiry,
+    Report,
+    db_now,
+)
 
 log = logging.getLogger(__name__)
-Leased = Inquiry | Delivery | Digest
+Leased = Inquiry | Delivery | Digest | Report
 Snapshot = TypeVarTuple("Snapshot")
 
 

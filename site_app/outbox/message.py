@@ -144,6 +144,18 @@ def build_digest(digest: Digest, listed: Sequence[Inquiry]) -> InquiryMessage:
     return InquiryMessage(mime, config["MAIL_DEFAULT_SENDER"], config["CONTACT_RECIPIENT"], [])
 
 
+def compose(
+    subject: str, template: str, to: str, message_id: str, when: datetime, **context: Any
+) -> InquiryMessage:
+    """Another stored message (the weekly report) from the template pair ``template``."""
+    mime = _headed(subject)
+    mime.replace_header("To", to)
+    mime["Date"] = _date(when)
+    mime["Message-ID"] = message_id
+    _bodies(mime, template, **context)
+    return InquiryMessage(mime, current_app.config["MAIL_DEFAULT_SENDER"], to, [])
+
+
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 
 

@@ -1,5 +1,5 @@
-"""The tables: inquiries (the durable outbox), their deliveries, digests, spam marks and
-rate-limit hits.
+"""The tables: inquiries (the durable outbox), their deliveries, digests, reports, spam
+marks and rate-limit hits.
 
 An inquiry row carries its e-mail's delivery state itself; every other
 destination (the webhook) has a ``Delivery`` row of its own, so each one
@@ -8,11 +8,12 @@ retries, and counts as delivered, without waiting for the others.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -140,6 +141,22 @@ class Digest(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
     message_id: Mapped[str] = mapped_column(String(255))
     held_count: Mapped[int] = mapped_column(Integer, default=0)
     spam_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Report(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
+    """One e-mail of the site's figures from ``first_day`` to ``last_day``, sent like a
+    digest; a scheduled one's ``period_key`` is unique, so one host makes it."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_key: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[str] = mapped_column(String(255))
+    recipient: Mapped[str] = mapped_column(String(320))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

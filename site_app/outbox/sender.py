@@ -12,6 +12,7 @@ import logging
 import smtplib
 import threading
 import time
+from collections.abc import Callable
 
 from flask import current_app
 from sqlalchemy.exc import DBAPIError
@@ -24,6 +25,14 @@ from site_app.outbox.mailer import close, connect, offers_smtputf8
 from site_app.outbox.models import FAILED, Inquiry
 
 log = logging.getLogger(__name__)
+# Messages other packages store in the outbox (the weekly report): each registers its
+# ``send_due(owner, lease_seconds)`` here, so the outbox never imports them.
+_ALSO: list[Callable[[str, float], int]] = []
+
+
+def also_send(send_due: Callable[[str, float], int]) -> None:
+    if send_due not in _ALSO:
+        _ALSO.append(send_due)
 
 
 def _record_failure(inquiry: Inquiry, error: BaseException) -> None:
@@ -76,10 +85,12 @@ def _record_sent() -> None:
 def deliver_due(
     owner: str, batch_size: int, lease_seconds: float, stop: threading.Event | None = None
 ) -> int:
-    """One pass of the e-mail loop: a batch of inquiries, then the digest when one is due."""
+    """One pass of the e-mail loop: a batch of inquiries, then the digest and the other
+    stored messages when they are due."""
     delivered = _deliver_inquiries(owner, batch_size, lease_seconds, stop)
-    if stop is None or not stop.is_set():
-        delivered += digestmail.send_due(owner, lease_seconds)
+    for send_due in (digestmail.send_due, *_ALSO):
+        if stop is None or not stop.is_set():
+            delivered += send_due(owner, lease_seconds)
     return delivered
 
 
