@@ -231,4 +231,7 @@ def test_every_page_has_the_search_form_and_a_deferred_script(
     assert '<form class="site-search" role="search" action="/ask" method="get">' in page
     scripts = re.findall(r"<script[^>]*>", page)
     runnable = [s for s in scripts if "application/ld+json" not in s]
-    assert len(runnable) == 1 and " defer" in runnable[0] and " src=" in runnable[0]
+    # The panel's script, deferred, and the count pixel's, async: neither blocks rendering
+    assert [s for s in runnable if "/static/assistant." in s and " defer" in s]
+    assert len(runnable) == 2 and all(" src=" in s for s in runnable)
+    assert all(" defer" in s or " async" in s for s in runnable)

@@ -9,6 +9,7 @@ left unfinished (its worker died) is taken over after ``STALE``.
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import logging
 import threading
@@ -60,7 +61,18 @@ def learn_due(owner: str, batch_size: int, lease_seconds: float, stop: threading
         metrics.count_refit("loaded")
     engine.teach(refit.lessons(row.id, model, site))
     _state["key"] = key
+    del site
+    _give_back()
     return 0
+
+
+def _give_back() -> None:
+    """Hand the heap the decisions' texts took back to the system (glibc keeps freed
+    memory otherwise, and a worker's RSS is what its budget counts)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to give back this way
+        pass
 
 
 def _claim(key: str, owner: str) -> Refit | None:

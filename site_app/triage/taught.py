@@ -42,34 +42,51 @@ def shingles(message: str) -> frozenset[str]:
     return frozenset(" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
 
 
+def _hashed(message: str) -> set[int]:
+    """The shingles as 30-bit hashes: small ints take less memory than the words."""
+    return {hash(s) & _BITS for s in shingles(message)}
+
+
+_BITS = (1 << 30) - 1
+
+
 @dataclass
 class Neighbours:
-    """The decided texts' shingles, indexed by shingle (its hash, half the memory of the
-    words): a new text is compared only with the decided texts it shares a shingle with."""
+    """The decided texts' shingles, indexed by shingle: a new text is compared only with
+    the decided texts it shares a shingle with. Most shingles belong to one text, so the
+    index maps a shingle to that text's number, and only shared ones to a tuple."""
 
     kinds: list[bool] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
-    index: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    index: dict[int, int | tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, decided: Iterable[Decided]) -> Neighbours:
         found = cls()
         for example in decided:
-            its = {hash(s) for s in shingles(example.message)}
+            its = _hashed(example.message)
             if not its:
                 continue
+            number = len(found.kinds)
             for shingle in its:
-                found.index[shingle].append(len(found.kinds))
+                had = found.index.get(shingle)
+                if had is None:
+                    found.index[shingle] = number
+                else:
+                    found.index[shingle] = (
+                        (*had, number) if isinstance(had, tuple) else (had, number)
+                    )
             found.kinds.append(example.genuine)
             found.sizes.append(len(its))
         return found
 
     def nearest(self, message: str) -> Near | None:
         """The closest decided text's kind and similarity, or None if none shares a shingle."""
-        its = {hash(s) for s in shingles(message)}
+        its = _hashed(message)
         shared: defaultdict[int, int] = defaultdict(int)
         for shingle in its:
-            for i in self.index.get(shingle, ()):
+            had = self.index.get(shingle)
+            for i in had if isinstance(had, tuple) else () if had is None else (had,):
                 shared[i] += 1
         if not shared:
             return None
