@@ -18,7 +18,7 @@ from site_app.triage.learned import Model
 from site_app.triage.taught import Decided, Lessons, Neighbours
 
 MOVED = 5  # features listed as the ones the refit moved most
-NEIGHBOURS = 200  # newest decided texts a text is compared with (about 2 MB)
+NEIGHBOURS = 100  # newest decided texts a text is compared with (about 0.5 MB)
 TIMEOUT = 600  # seconds a refit may take (about 5 s here with 400 decisions)
 
 

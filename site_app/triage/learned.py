@@ -50,7 +50,7 @@ EPOCHS, RATE, L2 = 60, 0.3, 0.01
 MIN_DOCS = 2
 REFINE_EPOCHS = 10  # passes of a refit over the shipped corpus and the site's decisions
 COMMON = 0.05  # a feature in more than this share of the corpus is not moved by a refit
-MOST_MOVED = 2000  # the features a refit moved most are kept: a worker's memory is bounded
+MOST_MOVED = 1000  # the features a refit moved most are kept: a worker's memory is bounded
 
 
 @dataclass(frozen=True)
