@@ -45,17 +45,17 @@ def learn_due(owner: str, batch_size: int, lease_seconds: float, stop: threading
         _state["key"] = key
         return 0
     row = db.session.scalar(select(Refit).where(Refit.examples_key == key))
+    if row is not None and row.model is None:  # being fitted elsewhere
+        if row.started_at < db_now() - STALE:
+            db.session.delete(row)
+            db.session.commit()
+        return 0
     site = examples.load()
     if row is None:
         row = _claim(key, owner)
         if row is None:
             return 0  # another worker fits it; the next poll loads it
         model = _fit(row, site)
-    elif row.model is None:
-        if row.started_at < db_now() - STALE:
-            db.session.delete(row)
-            db.session.commit()
-        return 0
     else:
         model = refit.loads(row.model, engine.active_rules().model.weights)
         metrics.count_refit("loaded")
