@@ -180,6 +180,6 @@ def test_outbox_list_on_a_database_before_triage_names_the_missing_columns(
     assert done.returncode != 0
     assert done.stderr.startswith(
         "Error: the database has no table assistant_visitor_votes, assistant_vote_tokens, "
-        "assistant_votes, digests, spam_marks"
+        "assistant_votes, digests, event_counts, reports, spam_marks"
     )
     assert "Traceback" not in done.stderr
