@@ -4,6 +4,7 @@ as an inquiry's e-mail."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -12,7 +13,7 @@ from site_app.extensions import db
 from site_app.outbox import digest, leases, message
 from site_app.outbox.failures import describe, permanent
 from site_app.outbox.mailer import connect
-from site_app.outbox.models import FAILED, Digest
+from site_app.outbox.models import FAILED, Digest, Report
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,16 @@ def send_due(owner: str, lease_seconds: float) -> int:
 
 
 def _send(row: Digest) -> int:
+    return send_stored(row, "digest", lambda: message.build_digest(row, digest.listed(row)))
+
+
+def send_stored(
+    row: Digest | Report, name: str, build: Callable[[], message.InquiryMessage]
+) -> int:
+    """Send one stored message (a digest, a report) under its lease: delivered, or its
+    retry or failure recorded on the row. 1 when sent."""
     try:
-        mail = message.build_digest(row, digest.listed(row))
+        mail = build()
         db.session.rollback()
         connection = connect()
         connection.__enter__()
@@ -41,7 +50,7 @@ def _send(row: Digest) -> int:
                 connection.send(mail)
         finally:
             connection.__exit__(None, None, None)
-    except Exception as error:  # noqa: BLE001 - recorded on the digest, retried
+    except Exception as error:  # noqa: BLE001 - recorded on the row, retried
         reason = describe(error)
         if permanent(error):
             leases.mark_failed(row, reason)
@@ -50,12 +59,13 @@ def _send(row: Digest) -> int:
             status = leases.mark_retry(row, row.created_at, reason)
         log.log(
             logging.ERROR if status == FAILED else logging.WARNING,
-            "digest %s %s: %s",
+            "%s %s %s: %s",
+            name,
             row.id,
             "failed for good" if status == FAILED else "failed, will retry",
             reason,
         )
         return 0
     leases.mark_delivered(row)
-    log.info("digest %s delivered as %s", row.id, row.message_id)
+    log.info("%s %s delivered as %s", name, row.id, row.message_id)
     return 1

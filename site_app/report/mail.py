@@ -19,12 +19,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from site_app import metrics
 from site_app.extensions import db
-from site_app.outbox import leases, message
-from site_app.outbox.failures import describe, permanent
-from site_app.outbox.mailer import connect
-from site_app.outbox.models import FAILED, PENDING, Inquiry, Report, db_now
+from site_app.outbox import digestmail, leases, message
+from site_app.outbox.models import PENDING, Inquiry, Report, db_now
 from site_app.report import figures, render
 from site_app.visits.models import ViewCount
 
@@ -111,9 +108,9 @@ def send_due(owner: str, lease_seconds: float) -> int:
 
 
 def _send(row: Report) -> int:
-    try:
+    def build() -> message.InquiryMessage:
         shown = figures.build(row.first_day, row.last_day)
-        mail = message.compose(
+        return message.compose(
             render.subject(shown),
             "email/report",
             row.recipient,
@@ -123,29 +120,5 @@ def _send(row: Report) -> int:
             chart=render.chart(shown),
             conversion=render.conversion,
         )
-        db.session.rollback()
-        connection = connect()
-        connection.__enter__()
-        try:
-            with metrics.relay_timer():
-                connection.send(mail)
-        finally:
-            connection.__exit__(None, None, None)
-    except Exception as error:  # noqa: BLE001 - recorded on the report, retried
-        reason = describe(error)
-        if permanent(error):
-            leases.mark_failed(row, reason)
-            status = FAILED
-        else:
-            status = leases.mark_retry(row, row.created_at, reason)
-        log.log(
-            logging.ERROR if status == FAILED else logging.WARNING,
-            "report %s not sent (%s): %s",
-            row.id,
-            status,
-            reason,
-        )
-        return 0
-    leases.mark_delivered(row)
-    log.info("report %s delivered as %s", row.id, row.message_id)
-    return 1
+
+    return digestmail.send_stored(row, "report", build)
