@@ -63,8 +63,12 @@ class Model:
 
     def evidence(self, message: str) -> tuple[float, int]:
         """The log odds, and how many of the message's features the model knows."""
+        return self.weigh(features(message))
+
+    def weigh(self, found: set[str]) -> tuple[float, int]:
+        """``evidence`` for features already found (two models read one message's)."""
         weights = self.weights  # the intersection runs in C: a third of judge() otherwise
-        known = features(message) & weights.keys()
+        known = found & weights.keys()
         return self.prior + sum(map(weights.__getitem__, known)), len(known)
 
 

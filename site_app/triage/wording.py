@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from site_app.triage.learned import features
 from site_app.triage.ruleset import PITCH_BUYER, PITCH_OFFER, PITCH_SELLER, Signal
 from site_app.triage.signals import Facts, Hit, signal
 
@@ -60,12 +61,13 @@ def learned(facts: Facts, rule: Signal) -> tuple[str, float] | None:
     a refit from this site's decisions, the reason says how much of the odds came from
     them."""
     params = rule.params
-    shipped, known = facts.rules.model.evidence(facts.submission.message)
+    found = features(facts.submission.message)
+    shipped, known = facts.rules.model.weigh(found)
     if known < params["min_features"]:  # too little evidence to weigh: "Steady inquiry 5"
         return None
     odds, refit = shipped, facts.lessons.model
     if refit is not None:  # what the site taught moves any text by at most `site_shift`
-        moved = refit.log_odds(facts.submission.message)
+        moved = refit.weigh(found)[0]
         odds += max(-params["site_shift"], min(params["site_shift"], moved))
     bands = [
         (params["at_high"], params["weight_high"]),
