@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from site_app.assistant.forms import BROAD, pointed_to
 from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit, Passage
 from site_app.assistant.kinds import asked_for
+from site_app.assistant.verify import Found
 from site_app.assistant.words import content_words
 
 MAX_ANSWERS = 2
@@ -137,7 +138,10 @@ def _answer(index: GuideIndex, question: str) -> Answer:
     # The sales row by words ("can you build a bot for my shop?"), unless a form asks
     # what the models do ("could one of these run a support bot for my shop?")
     sales = not formed and by_words and by_words[0].passage.key == HANDOFF
-    if kind or not close or sales:
+    # A form names what is asked and its passage answers it; anything else must also
+    # not be doubted (verify.py)
+    doubted = not formed and _doubted(index, question, best, meaning)
+    if kind or not close or sales or doubted:
         return Answer(question, (), _suggestions(index, hits, meaning), kind)
     kept, covered = [best], best.words
     for hit in hits[1:]:
@@ -163,6 +167,12 @@ def _close_in_meaning(index: GuideIndex, question: str, best: Hit, meaning: list
         return False
     rest = [w for w in content_words(question) if w not in best.words]
     return not best.words or index.meanings.similarities(" ".join(rest), [row])[row] >= MIN_REST
+
+
+def _doubted(index: GuideIndex, question: str, best: Hit, meaning: list[float]) -> bool:
+    """The passage is close but, by the fitted model, does not answer what is asked."""
+    found = Found(best.coverage, meaning, _row(index, best))
+    return index.doubt is not None and index.doubt.doubts(question, found)
 
 
 def _cued(question: str, cues: tuple[str, ...]) -> bool:

@@ -1,0 +1,121 @@
+"""Fit the doubt (verify.py) on visitors' questions and write doubt.json.
+
+    python -m site_app.assistant.fit QUESTIONS.toml [--leave-out PART ...]
+
+QUESTIONS.toml holds parts (one writer each) of questions with the passage that should
+answer each, or "handoff" (tests/data/assistant_questions.toml). The model learns from
+the questions the engine answers without it: those the guide does not answer are the
+doubted ones. Its threshold is chosen by leaving one part out at a time, so it is the one
+that does best on a writer the model never read; parts left out (blind ones) are never
+read at all. numpy is needed here and only here (the dev lock has it): a worker reads the
+weights with plain Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from site_app.assistant.answer import answer, clean, ranked
+from site_app.assistant.index import HANDOFF, GuideIndex
+from site_app.assistant.meaning import shared_embeddings
+from site_app.assistant.verify import MODEL, Found, features
+from site_app.guide.content import load_guide
+
+L2 = 30.0  # chosen by leaving one part out, and on the stranger parts 22-26 (no longer blind)
+STEPS, RATE = 600, 0.5
+THRESHOLDS = [t / 100 for t in range(10, 75, 5)]
+
+
+def examples(index: GuideIndex, parts: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
+    """Each question with its features and where the engine, undoubting, points it."""
+    rows = []
+    for part, questions in parts.items():
+        for q in questions:
+            asked = clean(q["q"])
+            hits, _, meaning = ranked(index, asked)
+            found = Found(hits[0].coverage, meaning, index.row(hits[0].passage))
+            result = answer(index, asked)
+            got = result.hits[0].passage.key if result.answered else HANDOFF
+            x = features(shared_embeddings(), asked, found)
+            rows.append({"part": part, "x": x, "expect": q["expect"], "got": got})
+    return rows
+
+
+Fitted = tuple[np.ndarray, float, np.ndarray, np.ndarray]  # weights, bias, mean, scale
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> Fitted:
+    mean, scale = x.mean(0), x.std(0) + 1e-6
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    for _ in range(STEPS):
+        p = 1 / (1 + np.exp(-z @ w))
+        w -= RATE * (z.T @ (p - y) + L2 * np.r_[w[:-1], 0.0]) / len(y)
+    return w[:-1], float(w[-1]), mean, scale
+
+
+def _doubt(model: Fitted, x: np.ndarray) -> np.ndarray:
+    w, b, mean, scale = model
+    doubt: np.ndarray = 1 / (1 + np.exp(-(((x - mean) / scale) @ w + b)))
+    return doubt
+
+
+def _learned_from(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    answered = [r for r in rows if r["got"] != HANDOFF]
+    return np.array([r["x"] for r in answered]), np.array(
+        [r["expect"] == HANDOFF for r in answered], float
+    )
+
+
+def figures(rows: list[dict[str, Any]], doubt: np.ndarray, threshold: float) -> tuple[float, float]:
+    """Right section first (answerable) and handed off (unanswerable), with the doubt."""
+    kept = [r["got"] if d <= threshold else HANDOFF for r, d in zip(rows, doubt, strict=True)]
+    answerable = [(r, k) for r, k in zip(rows, kept, strict=True) if r["expect"] != HANDOFF]
+    rest = [k for r, k in zip(rows, kept, strict=True) if r["expect"] == HANDOFF]
+    first = sum(k == r["expect"] for r, k in answerable) / max(1, len(answerable))
+    return first, sum(k == HANDOFF for k in rest) / max(1, len(rest))
+
+
+def fit(parts: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+    """The model fitted on every part, with the threshold that left-out parts prefer."""
+    rows = examples(GuideIndex(load_guide(), doubting=False), parts)
+    doubt = np.zeros(len(rows))
+    for part in parts:
+        held = np.array([r["part"] == part for r in rows])
+        model = _fit(*_learned_from([r for r, h in zip(rows, held, strict=True) if not h]))
+        doubt[held] = _doubt(model, np.array([r["x"] for r in rows if r["part"] == part]))
+    scored = {t: figures(rows, doubt, t) for t in THRESHOLDS}
+    threshold = max(THRESHOLDS, key=lambda t: sum(scored[t]))
+    w, b, mean, scale = _fit(*_learned_from(rows))
+    return {
+        "threshold": threshold,
+        "left_one_part_out": {"first": scored[threshold][0], "handoff": scored[threshold][1]},
+        "parts": sorted(parts),
+        "bias": round(b, 6),
+        "weights": [round(float(v), 6) for v in w],
+        "mean": [round(float(v), 6) for v in mean],
+        "scale": [round(float(v), 6) for v in scale],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("questions", type=Path)
+    parser.add_argument("--leave-out", nargs="*", default=[], metavar="PART")
+    args = parser.parse_args()
+    parts = tomllib.loads(args.questions.read_text(encoding="utf-8"))
+    fitted = fit({k: v for k, v in parts.items() if k not in args.leave_out})
+    MODEL.write_text(json.dumps(fitted, indent=0) + "\n", encoding="utf-8")
+    print(
+        f"{MODEL}: threshold {fitted['threshold']}, left one part out {fitted['left_one_part_out']}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Whether the passage the ranker chose answers what is asked, or only shares its words.
+
+The ranker finds the closest passage; closeness is not an answer. "GPT vs Llama, which one
+should my startup pick?" is close to section 1 (it names GPT) but asks for a choice the
+guide never makes; "what is attention in neural networks?" is close in meaning to the
+guide and asks how the models work inside, which it never says. Rules for each such kind
+were written and fit the people who wrote their examples, not strangers.
+
+So the doubt is a model: logistic regression over what the question is (its meaning
+vector, and the vector of its first words, which carry its form: "write me", "which is
+better", "how does ... work", "do you ...") and how the ranker found its passage
+(coverage, similarities, the lead of the best, the question's length). It is fitted by
+``python -m site_app.assistant.fit`` on questions written by many hands, the engine's
+answers as they stand, and chosen by leaving one writer's part out at a time. It never
+makes the ranker answer, only stops it: an answer it doubts is handed to the team with
+the closest sections beside "Ask our team".
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_app.assistant.meaning import Embeddings
+from site_app.assistant.words import content_words
+
+MODEL = Path(__file__).with_name("doubt.json")
+HEAD_WORDS = 4  # the question's first words: its form ("which one is better", "write me a")
+# Of each vector's 128 dimensions (WordLlama's first ones stand alone): 64 generalise to
+# writers left out better than 128 (too many weights for some 1,800 answered questions) or 32
+DIMENSIONS = 64
+
+
+@dataclass(frozen=True)
+class Found:
+    """How the ranker found the passage it puts first."""
+
+    coverage: float  # share of the question's content words the passage holds
+    meaning: list[float]  # the question's similarity to each passage
+    best: int  # the passage's row
+
+
+def features(embeddings: Embeddings, question: str, found: Found) -> list[float]:
+    """What the model reads, in the order of its weights (fit.py writes them)."""
+    words = question.casefold().split()
+    ordered = sorted(found.meaning, reverse=True) + [0.0, 0.0]
+    return [
+        *embeddings.vector(" ".join(words))[:DIMENSIONS],
+        *embeddings.vector(" ".join(words[:HEAD_WORDS]))[:DIMENSIONS],
+        found.coverage,
+        ordered[0],
+        ordered[0] - ordered[1],
+        found.meaning[found.best],
+        len(content_words(question)) / 10,
+        min(len(words), 60) / 30,
+    ]
+
+
+class Doubt:
+    """The fitted model: standardised features, one weight each, a bias and a threshold."""
+
+    def __init__(self, embeddings: Embeddings, path: Path = MODEL) -> None:
+        fitted = json.loads(path.read_text(encoding="utf-8"))
+        self._embeddings = embeddings
+        self._mean: list[float] = fitted["mean"]
+        self._scale: list[float] = fitted["scale"]
+        self._weights: list[float] = fitted["weights"]
+        self._bias: float = fitted["bias"]
+        self.threshold: float = fitted["threshold"]
+
+    def of(self, question: str, found: Found) -> float:
+        """The probability that the guide does not answer ``question`` at all."""
+        x = features(self._embeddings, question, found)
+        z = self._bias + sum(
+            w * (v - m) / s
+            for w, v, m, s in zip(self._weights, x, self._mean, self._scale, strict=True)
+        )
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def doubts(self, question: str, found: Found) -> bool:
+        return self.of(question, found) > self.threshold

@@ -1,0 +1,82 @@
+"""The doubt: a fitted model that hands off a close passage when it does not answer what
+is asked (site_app/assistant/verify.py, fitted by site_app/assistant/fit.py)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from site_app.assistant.answer import answer, clean
+from site_app.assistant.fit import fit
+from site_app.assistant.index import GuideIndex
+from site_app.assistant.verify import MODEL
+from site_app.guide.content import load_guide
+from tests.assistant_quality import DOUBT_ONLY, HANDOFF, NEVER_TUNED, load_questions, score
+
+
+@pytest.fixture(scope="module")
+def indexes() -> tuple[GuideIndex, GuideIndex]:
+    guide = load_guide()
+    return GuideIndex(guide), GuideIndex(guide, doubting=False)
+
+
+def test_the_shipped_model_is_the_one_the_questions_give() -> None:
+    """Nobody edits doubt.json by hand or forgets to refit after the engine changes: a
+    refit on the same parts (the never-tuned ones left out) gives the same weights."""
+    parts = {k: v for k, v in load_questions().items() if k not in NEVER_TUNED}
+    refitted, shipped = fit(parts), json.loads(MODEL.read_text(encoding="utf-8"))
+    assert refitted["parts"] == shipped["parts"]
+    assert refitted["threshold"] == shipped["threshold"]
+    assert refitted["weights"] == pytest.approx(shipped["weights"], abs=1e-4)
+    assert refitted["bias"] == pytest.approx(shipped["bias"], abs=1e-4)
+
+
+def test_the_doubt_hands_off_what_it_learned_and_still_offers_the_right_section(
+    indexes: tuple[GuideIndex, GuideIndex],
+) -> None:
+    """On the parts it was fitted on, the doubt hands off at least 0.85 of what the guide
+    does not answer, and a reader of an answerable question is still shown the right
+    section (as an answer or beside "Ask our team") as often as without it."""
+    doubting, plain = indexes
+    for part in DOUBT_ONLY:
+        questions = load_questions()[part]
+        first, among, handed_off = score(doubting, questions)
+        plain_first, plain_among, plain_handed_off = score(plain, questions)
+        assert handed_off >= 0.85 > plain_handed_off, part
+        assert among >= plain_among - 0.02, part
+        assert first >= plain_first - 0.05, part
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "GPT vs Llama, which one should my startup pick",
+        "how do I write a good prompt",
+        "will AI take my job as an accountant",
+        "where do you host the models, EU or US servers?",
+    ],
+)
+def test_a_close_passage_that_does_not_answer_is_handed_off_with_it_beside(
+    indexes: tuple[GuideIndex, GuideIndex], question: str
+) -> None:
+    doubting, plain = indexes
+    assert answer(plain, clean(question)).answered  # the ranker alone answers it
+    doubted = answer(doubting, clean(question))
+    assert not doubted.answered
+    assert doubted.suggestions  # the closest sections stay one click away
+
+
+@pytest.mark.parametrize(
+    ("question", "expect"),
+    [
+        ("What are foundation models?", "what-are-foundation-models"),
+        ("what are the risks", "challenges-and-concerns"),
+        ("how can I reach your sales team?", "contact"),
+    ],
+)
+def test_plain_questions_the_guide_answers_are_not_doubted(
+    indexes: tuple[GuideIndex, GuideIndex], question: str, expect: str
+) -> None:
+    result = answer(indexes[0], clean(question))
+    assert (result.hits[0].passage.key if result.answered else HANDOFF) == expect
