@@ -20,7 +20,16 @@ from bench.site import FIRST_ROUND_TRIP, PAGES, _decode, _memory, _Subresources,
 from site_app.assistant.answer import answer, clean
 from site_app.assistant.index import MIN_COVERAGE, GuideIndex
 from site_app.guide.content import load_guide
-from tests.assistant_quality import GOALS, HANDOFF, NEVER_TUNED, load_questions, misses, score
+from tests.assistant_quality import (
+    DOUBT_ONLY,
+    GOALS,
+    HANDOFF,
+    NEVER_TUNED,
+    first_answer,
+    load_questions,
+    misses,
+    score,
+)
 from tests.servers import Gunicorn
 
 ANSWERED = "/ask?q=" + quote("What are the risks?")
@@ -41,14 +50,27 @@ def run_quality() -> None:
         f"among answers and suggestions, hand-off (goals {GOALS[0]}, {GOALS[1]}, {GOALS[2]})"
     )
     index = GuideIndex(load_guide())
+    plain = GuideIndex(load_guide(), doubting=False)
+    print("  each part without the doubt (site_app/assistant/verify.py) -> with it")
     for part, questions in load_questions().items():
         right, among, handed = score(index, questions)
+        was = "{:.2f}/{:.2f}/{:.2f}".format(*score(plain, questions))
         n = sum(q["expect"] != HANDOFF for q in questions)
         note = "never tuned on" if part in NEVER_TUNED else "tuned on"
+        note = "the doubt fitted on it" if part in DOUBT_ONLY else note
         print(
-            f"  {part:<19} first {right:.2f}, among {among:.2f} of {n:>2}; "
-            f"hand-off {handed:.2f} of {len(questions) - n:>2}  ({note})"
+            f"  {part:<27} first/among/hand-off {was} -> {right:.2f}/{among:.2f}/{handed:.2f} "
+            f"(of {n}, {len(questions) - n}; {note})"
         )
+    blind = [q for part in NEVER_TUNED for q in load_questions()[part]]
+    print(
+        "  never tuned on, pooled: {:.2f}/{:.2f}/{:.2f} -> {:.2f}/{:.2f}/{:.2f}".format(
+            *score(plain, blind), *score(index, blind)
+        )
+    )
+    reach = [q["q"] for q in blind if q["expect"] == "contact"]
+    missed = [q for q in reach if first_answer(index, q) not in ("contact", HANDOFF)]
+    print(f"  requests to reach the team, never tuned on: {len(missed)} of {len(reach)} missed")
     for question, expected, got in misses(index, load_questions()["heldout"]):
         print(f"    held-out miss: {question!r}: expected {expected}, got {got}")
     header(f"the hand-off decision: best passage's coverage (answered from {MIN_COVERAGE})")

@@ -29,13 +29,15 @@ from site_app.triage.taught import NONE, Lessons
 from tests import triage_corpus as corpus
 from tests.servers import Gunicorn
 
-BLIND = ("author_d", "author_e", "author_f", "author_g")
+BLIND = ("author_d", "author_e", "author_f", "author_g", "author_h", "author_i")
 # Which blind part sales correct before another is judged: each written apart.
 PAIRS = (
     ("author_d", "author_e"),
     ("author_e", "author_d"),
     ("author_f", "author_g"),
     ("author_g", "author_f"),
+    ("author_h", "author_i"),
+    ("author_i", "author_h"),
 )
 
 

@@ -17,7 +17,8 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # the second round of work, and trained on with tuned; final: written with it, never
 # tuned on, measured once at the end of that round. author_a to author_g: written by
 # helpers who never saw the engine, from a list of kinds only (issue 24); a to c are
-# trained on (each left out in turn for the cross-author figures), d to g are blind.
+# trained on (each left out in turn for the cross-author figures), d to g are blind; h and i
+# were written blind for issue 24's second round, after every change of the first.
 PARTS = (
     "tuned",
     "blind",
@@ -31,8 +32,20 @@ PARTS = (
     "author_e",
     "author_f",
     "author_g",
+    "author_h",
+    "author_i",
 )
-HELD_OUT = ("blind", "fresh", "final", "author_d", "author_e", "author_f", "author_g")
+HELD_OUT = (
+    "blind",
+    "fresh",
+    "final",
+    "author_d",
+    "author_e",
+    "author_f",
+    "author_g",
+    "author_h",
+    "author_i",
+)
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
 AUTHORS = {
