@@ -12,7 +12,7 @@ IMAGE   ?= glissando-site:latest
 # release; `make lock UPGRADE=all` moves every package.
 UPGRADE ?=
 
-.PHONY: run test lint fmt bench audit tools image lock clean
+.PHONY: run test lint fmt bench fit audit tools image lock clean
 
 # Every install reads one lock file in pip's hash-checking mode: a file on the index that
 # differs from the one locked fails with pip's own error. No unhashed `pip install --upgrade
@@ -52,6 +52,12 @@ test: lint tools
 
 bench: tools
 	$(BIN)/python -m bench
+
+# Refit the Chatbot's doubt (site_app/assistant/verify.py) after the guide, its phrasings or
+# the engine change: every question part but the never-tuned ones (the suite checks it was done).
+fit: $(VENV)/.dev
+	$(BIN)/python -m site_app.assistant.fit tests/data/assistant_questions.toml --leave-out \
+		$$($(BIN)/python -c "from tests.assistant_quality import NEVER_TUNED; print(*NEVER_TUNED)")
 
 audit: $(VENV)/.dev
 	WITH_LIGHTHOUSE=1 bash scripts/ensure-tools.sh
