@@ -17,15 +17,18 @@ import argparse
 import json
 import tomllib
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from site_app.assistant.answer import answer, clean, ranked
 from site_app.assistant.index import HANDOFF, GuideIndex
 from site_app.assistant.meaning import shared_embeddings
 from site_app.assistant.verify import MODEL, Found, features
 from site_app.guide.content import load_guide
+
+if TYPE_CHECKING:  # numpy is imported where a fit runs: the runtime install has none
+    import numpy as np
+
+    Fitted = tuple[np.ndarray, float, np.ndarray, np.ndarray]  # weights, bias, mean, scale
 
 L2 = 30.0  # chosen by leaving one part out, and on the stranger parts 22-26 (no longer blind)
 STEPS, RATE = 600, 0.5
@@ -47,10 +50,9 @@ def examples(index: GuideIndex, parts: dict[str, list[dict[str, str]]]) -> list[
     return rows
 
 
-Fitted = tuple[np.ndarray, float, np.ndarray, np.ndarray]  # weights, bias, mean, scale
-
-
 def _fit(x: np.ndarray, y: np.ndarray) -> Fitted:
+    import numpy as np
+
     mean, scale = x.mean(0), x.std(0) + 1e-6
     z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
     w = np.zeros(z.shape[1])
@@ -61,12 +63,16 @@ def _fit(x: np.ndarray, y: np.ndarray) -> Fitted:
 
 
 def _doubt(model: Fitted, x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     w, b, mean, scale = model
     doubt: np.ndarray = 1 / (1 + np.exp(-(((x - mean) / scale) @ w + b)))
     return doubt
 
 
 def _learned_from(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     answered = [r for r in rows if r["got"] != HANDOFF]
     return np.array([r["x"] for r in answered]), np.array(
         [r["expect"] == HANDOFF for r in answered], float
@@ -84,6 +90,8 @@ def figures(rows: list[dict[str, Any]], doubt: np.ndarray, threshold: float) -> 
 
 def fit(parts: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
     """The model fitted on every part, with the threshold that left-out parts prefer."""
+    import numpy as np
+
     rows = examples(GuideIndex(load_guide(), doubting=False), parts)
     doubt = np.zeros(len(rows))
     for part in parts:
