@@ -138,10 +138,9 @@ def _answer(index: GuideIndex, question: str) -> Answer:
     # The sales row by words ("can you build a bot for my shop?"), unless a form asks
     # what the models do ("could one of these run a support bot for my shop?")
     sales = not formed and by_words and by_words[0].passage.key == HANDOFF
-    # A form names what is asked and its passage answers it; anything else must also
-    # not be doubted (verify.py)
-    doubted = not formed and _doubted(index, question, best, meaning)
-    if kind or not close or sales or doubted:
+    # A form names what is asked and its passage answers it; anything else must also not
+    # be doubted (verify.py), which is asked last: a question handed off anyway costs nothing
+    if kind or not close or sales or (not formed and _doubted(index, question, best, meaning)):
         return Answer(question, (), _suggestions(index, hits, meaning), kind)
     kept, covered = [best], best.words
     for hit in hits[1:]:
