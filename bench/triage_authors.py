@@ -29,7 +29,16 @@ from site_app.triage.taught import NONE, Lessons
 from tests import triage_corpus as corpus
 from tests.servers import Gunicorn
 
-BLIND = ("author_d", "author_e", "author_f", "author_g", "author_h", "author_i")
+BLIND = (
+    "author_d",
+    "author_e",
+    "author_f",
+    "author_g",
+    "author_h",
+    "author_i",
+    "author_j",
+    "author_k",
+)
 # Which blind part sales correct before another is judged: each written apart.
 PAIRS = (
     ("author_d", "author_e"),
@@ -38,6 +47,8 @@ PAIRS = (
     ("author_g", "author_f"),
     ("author_h", "author_i"),
     ("author_i", "author_h"),
+    ("author_j", "author_k"),
+    ("author_k", "author_j"),
 )
 
 

@@ -308,8 +308,8 @@ def test_marked_spam_from_a_lead_email_keeps_the_same_text_from_elsewhere_out(
     app = make_app()
     # Polite, no link: a lead the first time, as such pitches are.
     pitch = (
-        "Hello, I lead a small design studio in Porto. I would love to talk about how we "
-        "could work together on your brand. Could we have a short call next week?"
+        "Hello, I run a small photography studio in Porto. I would love to talk about "
+        "headshots of your people for the website. Could we have a short call next week?"
     )
     submit(app.test_client(), message=pitch)
     assert deliver(app) == 1

@@ -45,12 +45,12 @@ CASINO_AGAIN = (
     "route to a trained human. Is this something your team would take on?"
 )
 PITCH = (
-    "Hello, I lead a small design studio in Porto. I would love to talk about how we could "
-    "work together on your brand. Could we have a short call next week?"
+    "Hello, I run a small photography studio in Braga. I would love to talk about headshots "
+    "of your people for the website. Could we have a short call next week?"
 )
 PITCH_AGAIN = (
-    "Hi there, I lead a small design studio in Lisbon. I would love to talk about how we "
-    "could work together on your brand. Could we have a short call this week?"
+    "Hi there, I run a small photography studio in Lisbon. I would love to talk about "
+    "headshots of your people for the website. Could we have a short call this week?"
 )
 
 

@@ -33,6 +33,8 @@ TRAINED_ON = (
     "author_a.toml",
     "author_b.toml",
     "author_c.toml",
+    "author_l.toml",
+    "author_m.toml",
 )
 _WORD = re.compile(r"[^\W\d_]+")
 # Chinese, Japanese and Korean are written without spaces: their words are read as
