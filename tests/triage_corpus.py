@@ -18,27 +18,8 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # tuned on, measured once at the end of that round. author_a to author_g: written by
 # helpers who never saw the engine, from a list of kinds only (issue 24); a to c are
 # trained on (each left out in turn for the cross-author figures), d to g are blind; h and i
-# were written blind for issue 24's second round, after every change of the first.
-PARTS = (
-    "tuned",
-    "blind",
-    "fresh",
-    "training2",
-    "final",
-    "author_a",
-    "author_b",
-    "author_c",
-    "author_d",
-    "author_e",
-    "author_f",
-    "author_g",
-    "author_h",
-    "author_i",
-    "author_j",
-    "author_k",
-    "author_l",
-    "author_m",
-)
+# were written blind for issue 24's second round, after every change of the first; j and k
+# (blind) and l and m (trained on) for its third, before any change of it.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -62,6 +43,7 @@ AUTHORS = {
     "l": ("author_l",),
     "m": ("author_m",),
 }
+PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}
 
 
