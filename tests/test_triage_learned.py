@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from site_app.triage import RulesError, Submission, judge, load_rules
 from site_app.triage.learned import (
@@ -127,3 +129,17 @@ def test_a_band_that_would_file_spam_alone_stops_the_rules(tmp_path: Path) -> No
     rules.write_text(text, "utf-8")
     with pytest.raises(RulesError, match="signals.learned.weight_high: 2.5 reaches"):
         load_rules(rules)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    code=st.uuids().map(lambda u: u.hex)
+    | st.from_regex(r"[A-Za-z]{0,6}[0-9][A-Za-z0-9]{0,12}", fullmatch=True)
+)
+def test_a_code_in_a_message_weighs_nothing(code: str) -> None:
+    """An order number, ticket id or hash is not a word: "3fa9bdec" once read as "fa"
+    and "bdec", and one marker in seven reached log odds 1 on its own."""
+    model = load_model()
+    message = "Sent past slow clients, please confirm the order"
+    assert features(f"{message} {code}") == features(message)
+    assert model.log_odds(f"{message} {code}") == model.log_odds(message)

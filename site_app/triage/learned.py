@@ -36,7 +36,10 @@ TRAINED_ON = (
     "author_l.toml",
     "author_m.toml",
 )
-_WORD = re.compile(r"[^\W\d_]+")
+# Letters and digits together; a run holding a digit is a code (an order number, a ticket
+# id, a hash), not a word: read as words, "3fa9bdec" gave "fa" and "bdec" whatever it was.
+_TOKEN = re.compile(r"[^\W_]+")
+_DIGIT = re.compile(r"\d")
 # Chinese, Japanese and Korean are written without spaces: their words are read as
 # pairs of characters instead.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+")
@@ -79,7 +82,7 @@ def features(message: str) -> set[str]:
     of characters: word parts carry across spellings and languages that whole words
     do not."""
     folded = fold(message)
-    words = _WORD.findall(folded)
+    words = [w for w in _TOKEN.findall(folded) if not _DIGIT.search(w)]
     found = {*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))}
     for word in set(words):
         if _CJK.search(word):
