@@ -166,7 +166,7 @@ def test_the_contact_round_trip_through_nginx(site: Site) -> None:
     assert "X-Cache-Status" not in page.headers  # never looked up in the cache
     assert "no-store" in page.headers["Cache-Control"]
     assert "Secure" in page.headers["Set-Cookie"] and "HttpOnly" in page.headers["Set-Cookie"]
-    words = f"Through nginx {uuid.uuid4().int}"
+    words = f"Through nginx {uuid.uuid4().hex}"
     sent = send_form(session, site, message=words)
     assert sent.status_code == 303, sent.text[:500]
     assert sent.headers["Location"].endswith("/contact/thanks")

@@ -179,7 +179,7 @@ def test_a_visitor_over_ipv6_is_its_64(site: Site) -> None:
     session.verify = str(site.nginx.cert)
     session.mount("https://", OverIPv6())
     session.headers["Host"] = f"localhost:{site.nginx.https_port}"
-    words = f"Sent over IPv6 {uuid.uuid4().int}"
+    words = f"Sent over IPv6 {uuid.uuid4().hex}"
     before = len(site.hashes())
     base = f"https://[::1]:{site.nginx.https_port}"
     sent = send_form(session, base, site.url, message=words)

@@ -126,7 +126,7 @@ def test_a_flood_of_posts_from_one_address_gets_nginxs_page_while_others_get_thr
     assert flooder.get(front.url + "/contact", timeout=30).status_code == 200
     assert flooder.get(front.url + "/", timeout=30).status_code == 200
     # Another address sends an inquiry, and it arrives.
-    words = f"Sent during a flood {uuid.uuid4().int}"
+    words = f"Sent during a flood {uuid.uuid4().hex}"
     assert send_inquiry(front.url, front.visitor("127.0.0.21"), message=words) == 303
     wait_for(lambda: front.arrived(words), timeout=30, what="the inquiry at the relay")
 
@@ -163,7 +163,7 @@ def test_slow_clients_hold_no_worker(front: Front) -> None:
     idle = statistics.median(timings(reader, front.url + "/contact"))
     port = front.nginx.https_port if front.url.startswith("https") else front.nginx.http_port
     cafile = front.verify if isinstance(front.verify, str) else None
-    words = f"Sent past slow clients {uuid.uuid4().int}"
+    words = f"Sent past slow clients {uuid.uuid4().hex}"
     with Tricklers("127.0.0.1", port, SLOW_HEADERS, SLOW_BODIES, cafile) as slow:
         busy = statistics.median(timings(reader, front.url + "/contact"))
         sent = send_inquiry(front.url, front.visitor("127.0.0.31"), message=words)
