@@ -50,14 +50,17 @@ def run_quality() -> None:
         f"among answers and suggestions, hand-off (goals {GOALS[0]}, {GOALS[1]}, {GOALS[2]})"
     )
     index = GuideIndex(load_guide())
-    plain = GuideIndex(load_guide(), doubting=False)
-    print("  each part without the doubt (site_app/assistant/verify.py) -> with it")
+    plain = GuideIndex(load_guide(), doubting=False, reranking=False)
+    print(
+        "  each part, the hand-made ranking alone -> with the re-ranker (rerank.py) and the"
+        " doubt (verify.py)"
+    )
     for part, questions in load_questions().items():
         right, among, handed = score(index, questions)
         was = "{:.2f}/{:.2f}/{:.2f}".format(*score(plain, questions))
         n = sum(q["expect"] != HANDOFF for q in questions)
         note = "never tuned on" if part in NEVER_TUNED else "tuned on"
-        note = "the doubt fitted on it" if part in DOUBT_ONLY else note
+        note = "only the re-ranker and the doubt fitted on it" if part in DOUBT_ONLY else note
         print(
             f"  {part:<27} first/among/hand-off {was} -> {right:.2f}/{among:.2f}/{handed:.2f} "
             f"(of {n}, {len(questions) - n}; {note})"

@@ -35,15 +35,18 @@ def test_the_shipped_model_is_the_one_the_questions_give() -> None:
 def test_the_doubt_hands_off_what_it_learned_and_still_offers_the_right_section(
     indexes: tuple[GuideIndex, GuideIndex],
 ) -> None:
-    """On the parts it was fitted on, the doubt hands off at least 0.85 of what the guide
-    does not answer, and a reader of an answerable question is still shown the right
-    section (as an answer or beside "Ask our team") as often as without it."""
+    """On the parts it was fitted on, the doubt hands off at least 0.9 of what the guide
+    does not answer (the issue's goal, pooled), each part far more than without it, and
+    a reader of an answerable question is still shown the right section (as an answer or
+    beside "Ask our team") as often as without it."""
     doubting, plain = indexes
+    pooled = [q for part in DOUBT_ONLY for q in load_questions()[part]]
+    assert score(doubting, pooled)[2] >= 0.9
     for part in DOUBT_ONLY:
         questions = load_questions()[part]
         first, among, handed_off = score(doubting, questions)
         plain_first, plain_among, plain_handed_off = score(plain, questions)
-        assert handed_off >= 0.85 > plain_handed_off, part
+        assert handed_off >= plain_handed_off + 0.1, part
         assert among >= plain_among - 0.02, part
         assert first >= plain_first - 0.05, part
 
@@ -53,7 +56,7 @@ def test_the_doubt_hands_off_what_it_learned_and_still_offers_the_right_section(
     [
         "GPT vs Llama, which one should my startup pick",
         "how do I write a good prompt",
-        "will AI take my job as an accountant",
+        "is it worth learning to code now that models write code",
         "where do you host the models, EU or US servers?",
     ],
 )

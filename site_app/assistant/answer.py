@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from site_app.assistant.forms import BROAD, pointed_to
 from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit, Passage
 from site_app.assistant.kinds import asked_for
+from site_app.assistant.rerank import Ranking
 from site_app.assistant.verify import Found
 from site_app.assistant.words import content_words
 
@@ -66,7 +67,17 @@ def too_long(question: str) -> bool:
 
 def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list[float]]:
     """Every passage either ranking finds, best first; FTS5's ranking alone; and
-    each row's similarity by meaning (by row number).
+    each row's similarity by meaning (by row number). The fitted re-ranker (rerank.py),
+    when the index has one, orders what the hand-made ranking found."""
+    ranking, found, by_bm25 = handmade(index, question)
+    order = ranking.fused
+    if index.reranker is not None:
+        order = index.reranker.order(question, ranking)
+    return [found.get(row) or index.plain(row) for row in order], by_bm25, ranking.meaning
+
+
+def handmade(index: GuideIndex, question: str) -> tuple[Ranking, dict[int, Hit], list[Hit]]:
+    """The hand-made ranking, the passages the words found (by row), and FTS5's ranking.
 
     Fused by rank, except where the words decide clearly: a passage with most of the
     question's words and a lead of CLEAR_LEAD over the next comes first ("Are
@@ -95,8 +106,16 @@ def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list
     if coverage[0] >= MIN_COVERAGE and coverage[0] - coverage[1] >= CLEAR_LEAD:
         fused[rows[0]] = float("inf")
     found = dict(zip(rows, by_words, strict=True))
-    order = sorted(fused, key=lambda row: -fused[row])
-    return [found.get(row) or index.plain(row) for row in order], by_bm25, meaning
+    everyone = range(len(meaning))
+    seen = Ranking(
+        coverage=[found[row].coverage if row in found else 0.0 for row in everyone],
+        meaning=meaning,
+        by_words=rows,
+        fused=sorted(fused, key=lambda row: -fused[row]),
+        cued=[row in cued for row in everyone],
+        formed=[row in formed for row in everyone],
+    )
+    return seen, found, by_bm25
 
 
 def answer(index: GuideIndex, question: str) -> Answer:

@@ -1,4 +1,5 @@
-"""Fit the doubt (verify.py) on visitors' questions and write doubt.json.
+"""Fit the re-ranker (fit_rerank.py) and the doubt (verify.py) on visitors' questions and
+write rerank.json and doubt.json.
 
     python -m site_app.assistant.fit QUESTIONS.toml [--leave-out PART ...]
 
@@ -19,9 +20,11 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from site_app.assistant import fit_rerank, rerank
 from site_app.assistant.answer import answer, clean, ranked
 from site_app.assistant.index import HANDOFF, GuideIndex
 from site_app.assistant.meaning import shared_embeddings
+from site_app.assistant.rerank import Reranker
 from site_app.assistant.verify import MODEL, Found, features
 from site_app.guide.content import load_guide
 
@@ -36,9 +39,14 @@ THRESHOLDS = [t / 100 for t in range(10, 75, 5)]
 
 
 def examples(index: GuideIndex, parts: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
-    """Each question with its features and where the engine, undoubting, points it."""
+    """Each question with its features and where the engine, undoubting, points it: each
+    part ranked by a re-ranker fitted without it, as a stranger's question will be."""
+    reranking = fit_rerank.collect(parts)
+    keys = [p.key for p in index.passages]
     rows = []
     for part, questions in parts.items():
+        left_out = fit_rerank.fit(reranking, leave_out=part)
+        index.reranker = Reranker(shared_embeddings(), keys, left_out)
         for q in questions:
             asked = clean(q["q"])
             hits, _, meaning = ranked(index, asked)
@@ -118,7 +126,12 @@ def main() -> None:
     parser.add_argument("--leave-out", nargs="*", default=[], metavar="PART")
     args = parser.parse_args()
     parts = tomllib.loads(args.questions.read_text(encoding="utf-8"))
-    fitted = fit({k: v for k, v in parts.items() if k not in args.leave_out})
+    parts = {k: v for k, v in parts.items() if k not in args.leave_out}
+    # The re-ranker first: the doubt learns from the ranking it gives.
+    reranker = fit_rerank.fit(fit_rerank.collect(parts))
+    rerank.MODEL.write_text(json.dumps(reranker, indent=0) + "\n", encoding="utf-8")
+    print(f"{rerank.MODEL}: {len(reranker['rows'])} passages")
+    fitted = fit(parts)
     MODEL.write_text(json.dumps(fitted, indent=0) + "\n", encoding="utf-8")
     print(
         f"{MODEL}: threshold {fitted['threshold']}, left one part out {fitted['left_one_part_out']}"

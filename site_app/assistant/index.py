@@ -25,6 +25,7 @@ from markupsafe import Markup, escape
 
 from site_app.assistant.meaning import Meanings, shared_embeddings
 from site_app.assistant.passages import HANDOFF, Passage, passages, phrasings
+from site_app.assistant.rerank import Reranker
 from site_app.assistant.verify import Doubt
 from site_app.assistant.words import Vocabulary, content_words
 from site_app.guide.content import Guide
@@ -49,7 +50,7 @@ class Hit:
 
 
 class GuideIndex:
-    def __init__(self, guide: Guide, *, doubting: bool = True) -> None:
+    def __init__(self, guide: Guide, *, doubting: bool = True, reranking: bool = True) -> None:
         self.passages = passages(guide)
         # One in-memory database per process; a lock lets gunicorn threads share it.
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
@@ -78,6 +79,9 @@ class GuideIndex:
         self._rows = {p.key: row for row, p in enumerate(self.passages)}
         # Whether the passage found answers what is asked (verify.py); off while fitting it
         self.doubt = Doubt(shared_embeddings()) if doubting else None
+        # Which passage answers, as visitors' questions taught it (rerank.py); the same
+        keys = [p.key for p in self.passages]
+        self.reranker = Reranker(shared_embeddings(), keys) if reranking else None
 
     def row(self, passage: Passage) -> int:
         return self._rows[passage.key]

@@ -69,6 +69,8 @@ class Embeddings:
         self._start = 8 + size + header["data_offsets"][0]
         self._row = struct.Struct(f"<{self.dimensions}e")  # a row's first dimensions
         self.tokens = lru_cache(maxsize=4096)(self._tokens)
+        # The re-ranker and the doubt read one question's vector each: the second is free
+        self.vector = lru_cache(maxsize=4)(self._vector)
 
     def _tokens(self, word: str) -> tuple[int, ...]:
         """One word (with its leading boundary mark) as token ids, by SentencePiece's BPE:
@@ -96,7 +98,7 @@ class Embeddings:
         the model knows, not a misspelling."""
         return any(_SPACE + w in self._vocab for w in (word, word.capitalize()))
 
-    def vector(self, text: str) -> Vector:
+    def _vector(self, text: str) -> Vector:
         """The unit-length mean of the text's token rows; all zeros for an empty text."""
         total = [0.0] * self.dimensions
         for word in text.split():
