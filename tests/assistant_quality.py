@@ -20,7 +20,7 @@ HANDOFF = "handoff"
 # doubt (verify.py) was sized (DIMENSIONS, L2) with the figures of the twenty-second to
 # twenty-sixth in view, never their questions; the thirtieth and thirty-first are its blind
 # check. The thirty-second and thirty-third were written blind before round three changed
-# anything.
+# anything, the thirty-fourth and thirty-fifth after its re-ranker, before its gate (SURE).
 NEVER_TUNED = (
     "heldout",
     "twentysecond_final_blind",
@@ -31,6 +31,8 @@ NEVER_TUNED = (
     "thirtyfirst_stranger_blind",
     "thirtysecond_stranger_blind",
     "thirtythird_stranger_blind",
+    "thirtyfourth_stranger_blind",
+    "thirtyfifth_stranger_blind",
 )
 
 
