@@ -55,9 +55,9 @@ def test_the_doubt_hands_off_what_it_learned_and_still_offers_the_right_section(
     "question",
     [
         "GPT vs Llama, which one should my startup pick",
-        "how do I write a good prompt",
+        "how do I remove bias from my own training dataset",
         "is it worth learning to code now that models write code",
-        "where do you host the models, EU or US servers?",
+        "what tools do you use for workflow automation, zapier or n8n?",
     ],
 )
 def test_a_close_passage_that_does_not_answer_is_handed_off_with_it_beside(
