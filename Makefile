@@ -53,9 +53,11 @@ test: lint tools
 bench: tools
 	$(BIN)/python -m bench
 
-# Refit the Chatbot's doubt (site_app/assistant/verify.py) after the guide, its phrasings or
-# the engine change: every question part but the never-tuned ones (the suite checks it was done).
+# Retrain triage's wording model from its TRAINED_ON parts (site_app/triage/learned.py), then
+# refit the Chatbot's re-ranker and doubt after the guide, its phrasings or the engine change:
+# every question part but the never-tuned ones (the suite checks both were done).
 fit: $(VENV)/.dev
+	$(BIN)/python -m site_app.triage.learned
 	$(BIN)/python -m site_app.assistant.fit tests/data/assistant_questions.toml --leave-out \
 		$$($(BIN)/python -c "from tests.assistant_quality import NEVER_TUNED; print(*NEVER_TUNED)")
 

@@ -40,6 +40,8 @@ PAIRS = (
     ("author_i", "author_h"),
     ("author_j", "author_k"),
     ("author_k", "author_j"),
+    ("author_p", "author_q"),
+    ("author_q", "author_p"),
 )
 
 

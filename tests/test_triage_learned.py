@@ -62,7 +62,7 @@ def test_the_command_writes_a_model_the_rules_read(tmp_path: Path) -> None:
     assert main([str(corpus), str(out)]) == 0
     written = load_model(out)
     assert written == from_corpus(corpus) and written.weights["your website"] > 0
-    assert main([]) == 2
+    assert main([str(out)]) == 2  # a corpus and where to write: no arguments retrain the shipped
 
 
 @pytest.mark.parametrize(
@@ -93,15 +93,20 @@ def verdict_for(message: str, model: dict[str, float], tmp_path: Path) -> tuple[
 
 
 @pytest.mark.parametrize(
-    ("odds", "outcome", "score"),
-    [(0.9, "lead", 0.0), (1.0, "lead", 0.6), (4.9, "lead", 0.6), (5.0, "held", 1.0)],
-)
+    ("band", "below", "outcome", "weight"),
+    [("at", True, "lead", None), ("at", False, "lead", "weight"),
+     ("at_high", True, "lead", "weight"), ("at_high", False, "held", "weight_high")],
+)  # fmt: skip
 def test_only_the_top_band_holds_alone(
-    tmp_path: Path, odds: float, outcome: str, score: float
+    tmp_path: Path, band: str, below: bool, outcome: str, weight: str | None
 ) -> None:
+    """Just below and at each band's log odds, with the shipped bands."""
+    rules = load_rules()
+    learned = rules.signals["learned"]
+    odds = learned.params[band] - (0.1 if below else 0.0)
+    score = 0.0 if weight is None else learned.params.get(weight, learned.weight)
     message = "Could you build a chatbot for our clinic? How much would it cost?"
     assert verdict_for(message, {"prior": odds}, tmp_path) == (outcome, score)
-    rules = load_rules()
     assert rules.signals["learned"].params["weight_high"] < rules.spam  # never spam alone
     assert rules.signals["learned"].weight < rules.held
 

@@ -19,7 +19,8 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # helpers who never saw the engine, from a list of kinds only (issue 24); a to c are
 # trained on (each left out in turn for the cross-author figures), d to g are blind; h and i
 # were written blind for issue 24's second round, after every change of the first; j and k
-# (blind) and l and m (trained on) for its third, before any change of it.
+# (blind) and l and m (trained on) for its third, before any change of it; p and q (blind)
+# and n and o (trained on) for its fourth, likewise.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -32,6 +33,8 @@ HELD_OUT = (
     "author_i",
     "author_j",
     "author_k",
+    "author_p",
+    "author_q",
 )
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
@@ -42,6 +45,8 @@ AUTHORS = {
     "c": ("author_c",),
     "l": ("author_l",),
     "m": ("author_m",),
+    "n": ("author_n",),
+    "o": ("author_o",),
 }
 PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}

@@ -3,8 +3,8 @@ scams share a vocabulary (we, your, offer, free, clients) that hand-written phra
 cover only word for word. Trained offline, shipped as data (learned.json), read with the
 rules; judging a message is one sum of weights.
 
-    python -m site_app.triage.learned site_app/triage/corpus/*.toml \\
-        site_app/triage/learned.json
+    python -m site_app.triage.learned    # the TRAINED_ON parts, in order: learned.json
+    python -m site_app.triage.learned A.toml B.toml OUT.json
 
 The training parts ship with the site (``corpus/``): a site refits the model from them
 together with its own sales' decisions (``site_app.teaching``).
@@ -35,6 +35,8 @@ TRAINED_ON = (
     "author_c.toml",
     "author_l.toml",
     "author_m.toml",
+    "author_n.toml",
+    "author_o.toml",
 )
 # Letters and digits together; a run holding a digit is a code (an order number, a ticket
 # id, a hash), not a word: read as words, "3fa9bdec" gave "fa" and "bdec" whatever it was.
@@ -204,8 +206,11 @@ def shipped_examples() -> list[tuple[bool, str]]:
 
 
 def main(argv: list[str]) -> int:
+    """No arguments: retrain the shipped model from ``TRAINED_ON``, in its order."""
+    if not argv:
+        argv = [*(str(CORPUS / name) for name in TRAINED_ON), str(DEFAULT)]
     if len(argv) < 2:
-        print("usage: python -m site_app.triage.learned CORPUS.toml... OUT.json", file=sys.stderr)
+        print("usage: python -m site_app.triage.learned [CORPUS.toml... OUT.json]", file=sys.stderr)
         return 2
     model = from_corpus(*argv[:-1])
     out = {"prior": model.prior, "weights": model.weights}
