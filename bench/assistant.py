@@ -140,8 +140,28 @@ def run_parts() -> None:
             print(f"  {label:<52} {figures}")
 
 
-def _get(address: tuple[str, int], host: str, path: str) -> float:
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+# Where the memory runs' readers come from: every view is then counted (the referrer's site
+# looked up, a visitor's hash kept for the day), as a worker's are in production.
+REFERRERS = (
+    "https://www.google.com/",
+    "https://www.bing.com/search?q=foundation+models",
+    "https://www.linkedin.com/feed/",
+    "https://news.ycombinator.com/item?id=1",
+    "https://t.co/abc",
+    "",
+)
+
+
+def _get(address: tuple[str, int], host: str, path: str, reader: int | None = None) -> float:
+    """GET ``path``; with ``reader``, as that reader's browser navigating from a referrer."""
+    headers = f"Host: {host}\r\nConnection: close\r\n"
+    if reader is not None:
+        headers += (
+            f"User-Agent: Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.{reader % 500}\r\n"
+            "Sec-Fetch-Dest: document\r\nSec-Fetch-Mode: navigate\r\n"
+            f"Referer: {REFERRERS[reader % len(REFERRERS)] or f'http://{host}/'}\r\n"
+        )
+    request = f"GET {path} HTTP/1.1\r\n{headers}\r\n"
     started = time.perf_counter()
     with socket.create_connection(address, timeout=10) as connection:
         connection.sendall(request.encode())
@@ -188,7 +208,7 @@ def run_memory() -> None:
         address = (url.hostname or "", url.port or 80)
         paths = [*PAGES, *TARGETS.values(), "/ask?q=" + quote("Where is this going?")]
         for n in range(5_000):
-            _get(address, url.netloc, paths[n % len(paths)])
+            _get(address, url.netloc, paths[n % len(paths)], reader=n)
         rss, pss, private = _memory(worker)
     print(f"  after 5,000 requests: VmRSS {rss:.1f} MB, Pss {pss:.1f} MB, Private {private:.1f}")
     print("  (goal: VmRSS <= 80 MB; 58 MB before the assistant)")

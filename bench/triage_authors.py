@@ -198,7 +198,8 @@ def worker_memory(folder: Path, learning: bool) -> tuple[float, float]:
             time.sleep(5)  # the worker loads it at its next poll
         url = urlsplit(site.url)
         for n in range(2_000):
-            _get((url.hostname or "", url.port or 80), url.netloc, PAGES[n % len(PAGES)])
+            address = (url.hostname or "", url.port or 80)
+            _get(address, url.netloc, PAGES[n % len(PAGES)], reader=n)
         return _memory(worker)[0], waited
 
 

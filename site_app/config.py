@@ -106,6 +106,12 @@ def _positive(value: str) -> int:
     return int(value)
 
 
+def _count_by(value: str) -> str:
+    if value not in {"page", "pixel"}:
+        raise ValueError("expected page or pixel (when a cache in front answers pages)")
+    return value
+
+
 def _webhook_format(value: str) -> str:
     if value not in {"standard", "slack"}:
         raise ValueError("expected standard or slack")
@@ -160,6 +166,7 @@ SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DIGEST_EVERY": ("1d", _every),
     "TRIAGE_LINK_DAYS": ("30", _positive),
     "COUNT_FLUSH_SECONDS": ("5", _seconds),
+    "COUNT_BY": ("page", _count_by),
     "REPORT_TO": ("", str),
     "REPORT_AT": ("08:00", _clock),
     "REPORT_EVERY": ("7d", _every_or_off),

@@ -1,5 +1,6 @@
 """Counting views without cookies: what the pixel counts and what it leaves out, what is
-stored (no address, no user agent), visitors per day, and that counting never fails a page."""
+stored (no address, no user agent), visitors per day, and that counting never fails a page.
+The page's own request as a view (COUNT_BY=page): tests/test_visits_pages.py."""
 
 from __future__ import annotations
 
@@ -64,11 +65,18 @@ def page_counts(shown: dict[str, Any]) -> dict[str, tuple[int, int]]:
     return {p["path"]: (p["views"], p["visitors"]) for p in shown["pages"] if p["views"]}
 
 
-def test_counted_pages_carry_the_pixel_and_others_do_not(client: FlaskClient) -> None:
+@pytest.mark.parametrize("by", ["page", "pixel"])
+def test_counted_pages_carry_the_pixel_and_others_do_not(
+    make_app: Callable[..., Flask], by: str
+) -> None:
+    """By page, the script loads the pixel only for a view the server did not see, and a page
+    without JavaScript needs none; by pixel, every view loads it, with or without the script."""
+    client = make_app(COUNT_BY=by).test_client()
     for path in ("/", SECTION, "/ask?q=What+is+CLIP%3F", "/contact"):
         body = client.get(path).get_data(as_text=True)
-        assert '<noscript><img class="counter" src="/v.gif"' in body, path
-        assert 'data-pixel="/v.gif"' in body, path
+        noscript = '<noscript><img class="counter" src="/v.gif"' in body
+        assert noscript == (by == "pixel"), path
+        assert f'data-pixel="/v.gif" data-by="{by}"' in body, path
     for path, status in (
         ("/guide/nope", 404),
         ("/contact/thanks", 200),

@@ -7,12 +7,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from publicsuffixlist import PublicSuffixList
-
-# Ships the Public Suffix List (0.7 MB, 0.1 s to load): "registrable domain" means what
-# browsers mean by it, so foo.github.io and bar.github.io are two sites, docs.google.com
-# and drive.google.com one. Unknown suffixes are not domains ("node.js", "e.g").
-_PSL = PublicSuffixList(accept_unknown=False)
+from site_app.domains import registrable as registrable  # signals and engine read it here
 
 _URL = re.compile(r"(?i)(?:\bhttps?://|\bwww\.)[^\s<>\"'\[\]()]+")
 _HOST = re.compile(r"(?i)^(?:https?://)?(?:[^@/?#]*@)?([^/?#:\\]+)")
@@ -39,15 +34,6 @@ def links(text: str) -> tuple[str, ...]:
 def host(url: str) -> str:
     match = _HOST.match(url)
     return match[1].lower().strip(".") if match else ""
-
-
-@lru_cache(maxsize=4096)
-def registrable(hostname: str) -> str | None:
-    """example.co.uk for www.shop.example.co.uk; None for what is not a domain."""
-    try:
-        return _PSL.privatesuffix(hostname.encode("idna").decode("ascii"))
-    except (UnicodeError, ValueError):
-        return _PSL.privatesuffix(hostname)
 
 
 def domains_in(text: str) -> list[str]:

@@ -4,7 +4,10 @@ came from (the referrer's site, search engines by name) and the landing URL's ca
 Machines are told apart by their user agent against CrawlerDetect's list (the
 ``crawlerdetect`` package, kept up to date upstream): crawlers, link previews, monitors,
 ``curl``, ``python-requests``, headless browsers. Prefetch and prerender requests say so in
-``Sec-Purpose`` (Chromium), ``Purpose`` or ``X-Moz`` (older browsers).
+``Sec-Purpose`` (Chromium), ``Purpose`` or ``X-Moz`` (older browsers). A page's own request
+is a view only as a browser's navigation: ``Sec-Fetch-Dest: document`` (every current
+browser sends it), or, from a browser too old to send it, ``Upgrade-Insecure-Requests``
+with an ``Accept`` of HTML, which scripts' fetches and most tools never send.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crawlerdetect import CrawlerDetect
-from publicsuffixlist import PublicSuffixList
+
+from site_app.domains import registrable
 
 DIRECT = "(direct)"  # the script saw no referrer: typed, bookmarked, a mail app
 UNKNOWN = "(no JavaScript)"  # without the script the page's own referrer is not known
@@ -41,7 +45,6 @@ SEARCH_ENGINES = {
 }
 _SEARCH_HOSTS = ("", "www", "search", "m", "html", "lite")
 _DETECTOR = CrawlerDetect()
-_PSL: PublicSuffixList | None = None
 
 
 @lru_cache(maxsize=4096)  # a few hundred user agents make nearly all traffic
@@ -60,6 +63,18 @@ def by_a_person(environ: dict[str, Any]) -> bool:
     return not is_machine(environ.get("HTTP_USER_AGENT", "")[:512])
 
 
+def navigation_by_a_person(environ: dict[str, Any]) -> bool:
+    """A person's browser opening a page: not a fetch in the background, an image or a frame."""
+    dest = environ.get("HTTP_SEC_FETCH_DEST")
+    if dest is None:
+        navigated = "HTTP_UPGRADE_INSECURE_REQUESTS" in environ
+        if not navigated or "text/html" not in environ.get("HTTP_ACCEPT", ""):
+            return False
+    elif dest != "document":
+        return False
+    return by_a_person(environ)
+
+
 def landing(referer: str, host: str, pages: frozenset[str]) -> tuple[str, tuple[str, ...]] | None:
     """The counted page a pixel was loaded by (its ``Referer``, a URL of this site) and that
     URL's utm tags; None for any other page or site."""
@@ -69,8 +84,15 @@ def landing(referer: str, host: str, pages: frozenset[str]) -> tuple[str, tuple[
     path = url.path.rstrip("/") or "/"
     if path not in pages:
         return None
-    query = parse_qs(url.query)
-    return path, tuple(_tag(query.get(name, [""])[0]) for name in UTM)
+    return path, campaign(url.query)
+
+
+def campaign(query_string: str) -> tuple[str, ...]:
+    """A landing URL's utm tags, each "" when absent."""
+    if "utm_" not in query_string:
+        return ("",) * len(UTM)
+    query = parse_qs(query_string)
+    return tuple(_tag(query.get(name, [""])[0]) for name in UTM)
 
 
 def _tag(value: str) -> str:
@@ -80,9 +102,19 @@ def _tag(value: str) -> str:
 def source(query_string: str, host: str) -> str:
     """Where the visitor came from, as the script reported it (``?r=document.referrer``)."""
     params = parse_qs(query_string, keep_blank_values=True)
-    if "r" not in params:
+    return referrer_site(params["r"][0] if "r" in params else None, host)
+
+
+@lru_cache(maxsize=4096)  # most views come from a few referrers: the site, search, direct
+def referrer_site(referrer_url: str | None, host: str) -> str:
+    """The site a referrer URL names: UNKNOWN without one (a pixel without the script),
+    DIRECT when empty or not a web page's, INTERNAL for this site."""
+    if referrer_url is None:
         return UNKNOWN
-    referrer = urlsplit(params["r"][0][:2048])
+    try:
+        referrer = urlsplit(referrer_url[:2048])
+    except ValueError:  # "http://[::1": not a URL a browser sends
+        return DIRECT
     if referrer.scheme not in ("http", "https") or not referrer.hostname:
         return DIRECT
     if referrer.netloc.lower() == host.lower():
@@ -92,11 +124,8 @@ def source(query_string: str, host: str) -> str:
 
 def site_of(hostname: str) -> str:
     """A referrer's site: a search engine's name, else its registrable domain."""
-    global _PSL
-    if _PSL is None:
-        _PSL = PublicSuffixList()
     host = hostname.lower().rstrip(".")
-    domain = _PSL.privatesuffix(host) or host
+    domain = registrable(host) or host
     name, sub = domain.split(".", 1)[0], host.removesuffix(domain).rstrip(".")
     if name in SEARCH_ENGINES and sub in _SEARCH_HOSTS:
         return SEARCH_ENGINES[name]

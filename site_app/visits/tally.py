@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 
@@ -48,7 +48,7 @@ class Tally:
     def view(
         self, page: str, referrer: str, utm: tuple[str, ...], visit: bool, address: str, agent: str
     ) -> None:
-        today = utcnow().date()
+        today = datetime.now(UTC).date()  # utcnow() without its naive copy: once a view
         ident = hashlib.blake2b(f"{address}\n{agent}".encode(), digest_size=16).digest()
         key: ViewKey = (today, page, referrer, utm[0], utm[1], utm[2])
         with self.lock:
@@ -71,8 +71,9 @@ class Tally:
     def _written_soon(self) -> None:
         if self.interval <= 0:  # tests: written before the answer
             self.flush()
-        elif self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
+        elif self._pid != os.getpid() or self._thread is None:
             # Started by the first count in each process: gunicorn forks after create_app.
+            # (It never ends but by stop(): flush() catches what a write raises.)
             self._pid = os.getpid()
             self._thread = threading.Thread(target=self._run, name="counts-writer", daemon=True)
             self._thread.start()

@@ -1,6 +1,6 @@
-"""Counting in Chromium through nginx's cache: JavaScript on and off, a campaign, a search
-engine, the chat panel and an inquiry; the machines that come with them left out; the
-report's JSON equal to what the visitors did; no cookie on a guide page."""
+"""Counting in Chromium through nginx's cache (COUNT_BY=pixel): JavaScript on and off, a
+campaign, a search engine, the chat panel and an inquiry; the machines that come with them
+left out; the report's JSON equal to what the visitors did; no cookie on a guide page."""
 
 from __future__ import annotations
 
@@ -45,6 +45,7 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Nginx, Pat
             relay.port,
             "browser-counting.log",
             COUNT_FLUSH_SECONDS="0.1",
+            COUNT_BY="pixel",  # nginx's cache answers pages without asking the site
             PROXY_FIX_X_FOR="1",
             PROXY_FIX_X_PROTO="1",
             SITE_URL=nginx.url,
