@@ -15,11 +15,11 @@ from tokenizers import Tokenizer
 from site_app.assistant.answer import answer, clean
 from site_app.assistant.index import MAX_LENGTH, GuideIndex
 from site_app.assistant.kinds import asked_for
-from site_app.assistant.meaning import _TOKENIZER, package_folder, shared_embeddings
+from site_app.assistant.meaning import TOKENIZER, package_folder, shared_embeddings
 from site_app.guide.content import load_guide
 
 INDEX = GuideIndex(load_guide())
-REFERENCE = Tokenizer.from_file(str(package_folder() / _TOKENIZER))
+REFERENCE = Tokenizer.from_file(str(package_folder() / TOKENIZER))
 WORD = st.from_regex(r"[A-Za-z][A-Za-z'\-?,.!]{0,11}", fullmatch=True)
 
 

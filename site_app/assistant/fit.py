@@ -20,10 +20,10 @@ import tomllib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from site_app.assistant import fit_rerank, rerank
+from site_app.assistant import fit_rerank, rerank, vocabulary
 from site_app.assistant.answer import answer, clean, ranked
 from site_app.assistant.index import HANDOFF, GuideIndex
-from site_app.assistant.meaning import shared_embeddings
+from site_app.assistant.meaning import TOKENIZER, package_folder, shared_embeddings
 from site_app.assistant.rerank import Reranker
 from site_app.assistant.verify import MODEL, Found, features
 from site_app.guide.content import load_guide
@@ -127,7 +127,9 @@ def main() -> None:
     args = parser.parse_args()
     parts = tomllib.loads(args.questions.read_text(encoding="utf-8"))
     parts = {k: v for k, v in parts.items() if k not in args.leave_out}
-    # The re-ranker first: the doubt learns from the ranking it gives.
+    # The vocabulary before anything reads a question; the re-ranker before the doubt,
+    # which learns from the ranking it gives.
+    vocabulary.write(package_folder() / TOKENIZER)
     reranker = fit_rerank.fit(fit_rerank.collect(parts))
     rerank.MODEL.write_text(json.dumps(reranker, indent=0) + "\n", encoding="utf-8")
     print(f"{rerank.MODEL}: {len(reranker['rows'])} passages")

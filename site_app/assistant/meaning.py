@@ -7,7 +7,8 @@ ourselves rather than through the package: its loader looks for the tokenizer in
 ``tokenizer/`` where the wheel has ``tokenizers/``, and numpy plus the ``tokenizers``
 library would add some 45 MB to every worker against an 80 MB ceiling. Here the weights
 are read a row at a time when a token needs it (the page cache shares them between
-workers) and the tokenizer is a greedy longest match over the vocabulary, which
+workers), the tokenizer's vocabulary is a compact trie built from its file
+(``vocabulary.py``), and the tokenizer is SentencePiece's merge order over it, which
 agrees with Llama's BPE on whole words and comes close on the rest.
 """
 
@@ -22,8 +23,10 @@ import struct
 from functools import lru_cache
 from pathlib import Path
 
+from site_app.assistant import vocabulary
+
 _WEIGHTS = Path("weights", "l2_supercat_256.safetensors")
-_TOKENIZER = Path("tokenizers", "l2_supercat_tokenizer_config.json")
+TOKENIZER = Path("tokenizers", "l2_supercat_tokenizer_config.json")
 DIMENSIONS = 128  # of 256: WordLlama is trained so that a vector's first ones stand alone
 SECOND_WEIGHT = 0.2  # of a passage's similarity, from its second-closest phrasing
 _SPACE = "\u2581"  # SentencePiece's word boundary
@@ -41,21 +44,10 @@ def package_folder() -> Path:
     return Path(next(iter(spec.submodule_search_locations)))
 
 
-def _vocabulary(path: Path) -> dict[str, int]:
-    """The tokenizer file's vocabulary alone: decoding the whole file, with its 61,000
-    merges (which the BPE below does without), would leave megabytes of freed heap in
-    every worker."""
-    data = path.read_bytes()
-    start = data.index(b"{", data.index(b'"vocab"', data.index(b'"model"')))
-    text = data[start : data.index(b'"merges"', start)].decode("utf-8")
-    vocab: dict[str, int] = json.JSONDecoder().raw_decode(text)[0]
-    return vocab
-
-
 class Embeddings:
     def __init__(self, folder: Path | None = None) -> None:
         folder = folder or package_folder()
-        self._vocab = _vocabulary(folder / _TOKENIZER)
+        self._vocab = vocabulary.load(folder / TOKENIZER)
         # Rows are read with pread, not mapped: a mapping's pages (and the kernel's
         # read-ahead around each) would count in every worker's RSS; the page cache
         # holds them once for all workers instead.
@@ -90,7 +82,7 @@ class Embeddings:
             if (found := self._vocab.get(piece)) is not None:
                 ids.append(found)
             else:
-                ids += [self._vocab.get(f"<0x{b:02X}>", 0) for b in piece.encode()]
+                ids += [self._vocab.get(f"<0x{b:02X}>") or 0 for b in piece.encode()]
         return tuple(ids)
 
     def is_word(self, word: str) -> bool:
