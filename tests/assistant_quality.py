@@ -49,6 +49,8 @@ DOUBT_ONLY = (
     "twentyninth_train",
     "thirtyeighth_train",
     "thirtyninth_train",
+    "fortieth_train",
+    "fortyfirst_train",
 )
 
 
