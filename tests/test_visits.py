@@ -205,6 +205,9 @@ def test_counting_never_fails_a_page(app: Flask, client: FlaskClient) -> None:
         db.session.commit()
         ViewCount.__table__.drop(db.engine)  # the database no longer takes counts
     assert client.get("/").status_code == 200
+    navigation = {"User-Agent": BROWSER, "Sec-Fetch-Dest": "document"}
+    for path in ("/", SECTION, f"{SECTION}?{CAMPAIGN}"):  # views counted by the page itself
+        assert client.get(path, headers=navigation).status_code == 200
     pixel(client, "/", r="")
     pixel(client, "/", r="")
     assert client.get("/ask?q=CLIP", headers={"User-Agent": BROWSER}).status_code == 200
