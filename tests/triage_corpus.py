@@ -20,7 +20,7 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # trained on (each left out in turn for the cross-author figures), d to g are blind; h and i
 # were written blind for issue 24's second round, after every change of the first; j and k
 # (blind) and l and m (trained on) for its third, before any change of it; p and q (blind)
-# and n and o (trained on) for its fourth, likewise.
+# and n and o (trained on) for its fourth, likewise; r and s (trained on) during it.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -47,6 +47,8 @@ AUTHORS = {
     "m": ("author_m",),
     "n": ("author_n",),
     "o": ("author_o",),
+    "r": ("author_r",),
+    "s": ("author_s",),
 }
 PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}

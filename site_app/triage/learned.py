@@ -37,6 +37,8 @@ TRAINED_ON = (
     "author_m.toml",
     "author_n.toml",
     "author_o.toml",
+    "author_r.toml",
+    "author_s.toml",
 )
 # Letters and digits together; a run holding a digit is a code (an order number, a ticket
 # id, a hash), not a word: read as words, "3fa9bdec" gave "fa" and "bdec" whatever it was.
