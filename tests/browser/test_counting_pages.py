@@ -1,7 +1,7 @@
 """Counting in Chromium straight from gunicorn (COUNT_BY=page, the default): each view is its
 page's own request, JavaScript on or off; a page the browser shows from its own cache is
-counted once by the script's pixel; machines and HEAD are left out; the report's JSON
-equals what the visitors did."""
+counted once by the script's pixel; the chat panel's requests, machines and HEAD are left
+out; the report's JSON equals what the visitors did."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
 from tests.browser.pages import running_site
+from tests.browser.test_assistant import ask_panel, open_panel
 from tests.browser.test_counting import CAMPAIGN, CHROME, SECTION, person, report
 from tests.servers import Gunicorn
 from tests.smtp import SMTPServer
@@ -50,6 +51,11 @@ def test_each_view_is_counted_once_from_its_own_request(
     page.locator("a[href='/']").first.click()
     page.wait_for_url(f"{url}/")
     page.wait_for_load_state("load")
+    open_panel(page)  # the panel's requests are the Chatbot's events, never views
+    ask_panel(page, "What are the risks?")
+    expect(
+        page.get_by_role("dialog").get_by_role("link", name="Challenges and Concerns")
+    ).to_be_visible()
     assert a.cookies() == []
     # B: script off, from a newsletter: the section, then home.
     b = person(browser, 12, js=False)
@@ -78,6 +84,8 @@ def test_each_view_is_counted_once_from_its_own_request(
     assert [
         (s["referrer"], s["utm_source"], s["utm_campaign"], s["visits"]) for s in shown["sources"]
     ] == [("(direct)", "news", "spring", 1), ("Google", None, None, 1)]
+    assistant = shown["assistant"]
+    assert (assistant["asked"], assistant["answered"], assistant["handed_off"]) == (1, 1, 0)
     # Only a view the server did not see loads the pixel: A's second home page, which
     # Chromium shows from its cache (the page is fresh for PAGE_MAX_AGE).
     came_from = "?r=" + quote(f"{url}{SECTION}", safe="")
