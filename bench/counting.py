@@ -77,8 +77,9 @@ def run_throughput() -> None:
             for server, with_script in runs.values():
                 _views_per_second(server.url, with_script)  # warm-up
             rates: dict[str, list[float]] = {name: [] for name in runs}
-            for _ in range(ROUNDS):
-                for name, (server, with_script) in runs.items():
+            for round_ in range(ROUNDS):
+                order = list(runs.items())  # each run first in turn: no order is favoured
+                for name, (server, with_script) in order[round_:] + order[:round_]:
                     rates[name].append(_views_per_second(server.url, with_script))
                 print("  " + "   ".join(f"{n} {r[-1]:6.0f}" for n, r in rates.items()))
             bare, counted, pixel = (statistics.mean(r) for r in rates.values())

@@ -105,7 +105,6 @@ def source(query_string: str, host: str) -> str:
     return referrer_site(params["r"][0] if "r" in params else None, host)
 
 
-@lru_cache(maxsize=4096)  # most views come from a few referrers: the site, search, direct
 def referrer_site(referrer_url: str | None, host: str) -> str:
     """The site a referrer URL names: UNKNOWN without one (a pixel without the script),
     DIRECT when empty or not a web page's, INTERNAL for this site."""
@@ -115,13 +114,15 @@ def referrer_site(referrer_url: str | None, host: str) -> str:
         referrer = urlsplit(referrer_url[:2048])
     except ValueError:  # "http://[::1": not a URL a browser sends
         return DIRECT
-    if referrer.scheme not in ("http", "https") or not referrer.hostname:
+    name = referrer.hostname
+    if referrer.scheme not in ("http", "https") or not name or len(name) > 253:  # a DNS name's most
         return DIRECT
     if referrer.netloc.lower() == host.lower():
         return INTERNAL
-    return site_of(referrer.hostname)
+    return site_of(name)
 
 
+@lru_cache(maxsize=4096)  # keyed by host name (at most 253 characters), never a whole URL
 def site_of(hostname: str) -> str:
     """A referrer's site: a search engine's name, else its registrable domain."""
     host = hostname.lower().rstrip(".")

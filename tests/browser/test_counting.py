@@ -75,6 +75,15 @@ def counted(page: Page, action: Any) -> Any:
     return result
 
 
+def ask_about_risks(page: Page) -> None:
+    """The chat panel in use: opened, asked, answered (its requests are events, not views)."""
+    open_panel(page)
+    ask_panel(page, "What are the risks?")
+    expect(
+        page.get_by_role("dialog").get_by_role("link", name="Challenges and Concerns")
+    ).to_be_visible()
+
+
 def report(folder: Path) -> dict[str, Any]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'site.db'}", "APP_ENV": "testing"}
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "report", "--json", "--days", "1"]
@@ -101,11 +110,7 @@ def test_counts_equal_what_the_visitors_did(browser: Browser, proxy: tuple[Nginx
     page = b.new_page()
     counted(page, lambda: page.goto(f"{url}/", referer="https://www.google.com/"))
     counted(page, lambda: page.locator(f"main a[href='{FIRST}']").first.click())
-    open_panel(page)
-    ask_panel(page, "What are the risks?")
-    expect(
-        page.get_by_role("dialog").get_by_role("link", name="Challenges and Concerns")
-    ).to_be_visible()
+    ask_about_risks(page)
     assert b.cookies() == []
     # C: script off; home, then the section twice, the second time from nginx's cache.
     c = person(browser, 3, js=False)

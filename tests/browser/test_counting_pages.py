@@ -12,11 +12,17 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser
 
 from tests.browser.pages import running_site
-from tests.browser.test_assistant import ask_panel, open_panel
-from tests.browser.test_counting import CAMPAIGN, CHROME, SECTION, person, report
+from tests.browser.test_counting import (
+    CAMPAIGN,
+    CHROME,
+    SECTION,
+    ask_about_risks,
+    person,
+    report,
+)
 from tests.servers import Gunicorn
 from tests.smtp import SMTPServer
 
@@ -51,11 +57,7 @@ def test_each_view_is_counted_once_from_its_own_request(
     page.locator("a[href='/']").first.click()
     page.wait_for_url(f"{url}/")
     page.wait_for_load_state("load")
-    open_panel(page)  # the panel's requests are the Chatbot's events, never views
-    ask_panel(page, "What are the risks?")
-    expect(
-        page.get_by_role("dialog").get_by_role("link", name="Challenges and Concerns")
-    ).to_be_visible()
+    ask_about_risks(page)
     assert a.cookies() == []
     # B: script off, from a newsletter: the section, then home.
     b = person(browser, 12, js=False)
