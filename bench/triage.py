@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import header, percentile
+from site_app.contact import triaging
 from site_app.triage import judge, learned
 from site_app.triage.memory import LocalMemory
 from tests import triage_corpus as corpus
@@ -17,6 +18,7 @@ from tests.conftest import GOOD, form_tokens, test_config
 
 ROUNDS = 20  # judge() passes over the whole corpus
 POSTS = 300
+_REAL_DECIDE = triaging.decide
 
 
 def run_quality() -> None:
@@ -53,22 +55,39 @@ def judge_p50() -> float:
     return percentile(samples, 50)
 
 
-def post_p50(app: Any, posts: int = POSTS) -> float:
-    """Seconds, the median POST /contact through the app's test client (each after the
-    GET that gives it a fresh form)."""
+def post_samples(app: Any, posts: int = POSTS, arms: int = 1) -> list[list[float]]:
+    """Seconds of each POST /contact through the app's test client (each after the GET
+    that gives it a fresh form), with the tuned part's genuine messages in turn: what
+    judge() reads is as long as what people write. With ``arms``, request i is timed
+    for arm i % arms, after ``before_post(arm)`` set it up."""
     client = app.test_client()
-    samples = []
+    messages = [e.submission.message for e in corpus.load("tuned") if e.kind == "genuine"]
+    samples: list[list[float]] = [[] for _ in range(arms)]
     for i in range(-10, posts):  # the first ten warm up, uncounted
         page = client.get("/contact")
-        data = {**form_tokens(page.get_data(as_text=True)), **GOOD, "message": f"Bench {i}."}
+        message = messages[i % len(messages)]
+        data = {**form_tokens(page.get_data(as_text=True)), **GOOD, "message": message}
+        before_post(i % arms)
         started = time.perf_counter()
         answer = client.post("/contact", data=data)
         elapsed = time.perf_counter() - started
         if answer.status_code != 303:
             raise RuntimeError(f"POST /contact answered {answer.status_code}, not 303")
         if i >= 0:
-            samples.append(elapsed)
-    return percentile(samples, 50)
+            samples[i % arms].append(elapsed)
+    return samples
+
+
+def before_post(arm: int) -> None:
+    """Arm 0 judges with triage; arm 1 files every submission as a lead unjudged."""
+    from site_app.outbox.store import Triaged
+
+    triaging.decide = _REAL_DECIDE if arm == 0 else (lambda submission: Triaged())
+
+
+def post_p50(app: Any, posts: int = POSTS) -> float:
+    """Seconds, the median POST /contact with triage."""
+    return percentile(post_samples(app, posts)[0], 50)
 
 
 def bench_app(folder: Path) -> Any:
@@ -96,22 +115,15 @@ def model_cost() -> tuple[int, float, float]:
     return len(model.weights), elapsed, (resident() - before) / 1e6
 
 
-def posts_side_by_side(app: Any, rounds: int = 4) -> tuple[float, float]:
-    """POST /contact p50 with triage and without it (the view's decide() replaced by one that
-    files every submission as a lead unjudged), in alternating rounds on one app."""
-    from site_app.contact import triaging
-    from site_app.outbox.store import Triaged
-
-    real = triaging.decide
-    samples: dict[bool, list[float]] = {True: [], False: []}
+def posts_side_by_side(app: Any, posts: int = 2 * POSTS) -> tuple[float, float]:
+    """POST /contact p50 with triage and without it (the view's decide() replaced by one
+    that files every submission as a lead unjudged), request by request in turn on one
+    app: the machine's noise falls on both alike."""
     try:
-        for _ in range(rounds):
-            for judged in (True, False):
-                triaging.decide = real if judged else (lambda submission: Triaged())
-                samples[judged].append(post_p50(app, POSTS // rounds))
+        judged, unjudged = post_samples(app, posts, arms=2)
     finally:
-        triaging.decide = real
-    return percentile(samples[True], 50), percentile(samples[False], 50)
+        triaging.decide = _REAL_DECIDE
+    return percentile(judged, 50), percentile(unjudged, 50)
 
 
 def run_cost() -> None:

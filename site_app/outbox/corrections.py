@@ -12,8 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import ColumnElement, DateTime, delete, exists, false, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    select,
+    update,
+)
 
 from site_app import metrics
 from site_app.extensions import db
@@ -47,30 +58,18 @@ class OutboxMemory:
     def recall(self, fingerprints: frozenset[str], text_fingerprint: str) -> Recalled:
         """Both answers in one statement: each is an indexed lookup, the round trip is
         what costs inside POST /contact."""
-        now = _now()
-        marked = (
-            exists().where(
-                SpamMark.fingerprint.in_(sorted(fingerprints)),
-                SpamMark.created_at >= now - REMEMBER,
-            )
-            if fingerprints
-            else false()
-        )
-        others = (
-            select(func.count(func.distinct(Inquiry.client_hash)))
-            .where(
-                Inquiry.text_fingerprint == text_fingerprint,
-                Inquiry.created_at >= now - CAMPAIGN_WINDOW,
-                Inquiry.client_hash != self.client_hash,
-            )
-            .scalar_subquery()
-        )
-        delivered = exists().where(
-            Inquiry.text_fingerprint == text_fingerprint,
-            Inquiry.label == GENUINE,
-            Inquiry.labelled_at >= now - REMEMBER,
-        )
-        found = db.session.execute(select(marked, others, delivered)).one()
+        dialect = db.session.get_bind().dialect.name
+        params: dict[str, object] = {
+            "marks": sorted(fingerprints),
+            "text": text_fingerprint,
+            "client": self.client_hash,
+        }
+        if dialect != "postgresql":  # the clock is read here, not by the database
+            now = utcnow()
+            params |= {"remember_since": now - REMEMBER, "campaign_since": now - CAMPAIGN_WINDOW}
+        # The session's own connection and transaction, without the ORM's layer: no rows
+        # are loaded as objects here.
+        found = db.session.connection().execute(_recall_statement(dialect), params).one()
         return Recalled(
             marked_spam=bool(found[0]),
             campaign_clients=int(found[1] or 0),
@@ -78,12 +77,36 @@ class OutboxMemory:
         )
 
 
-def _now() -> ColumnElement[datetime] | datetime:
-    """db_now()'s clock, but on PostgreSQL read inside the statement that uses it rather
-    than in a round trip of its own."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return utcnow()
-    return func.timezone("UTC", func.statement_timestamp(), type_=DateTime)
+@lru_cache(maxsize=4)
+def _recall_statement(dialect: str) -> Select[bool, int, bool]:
+    """recall()'s statement, built once per database kind and given its values as
+    parameters: building it for each submission cost more than running it."""
+
+    def since(name: str, span: timedelta) -> ColumnElement[datetime]:
+        if dialect == "postgresql":
+            return func.timezone("UTC", func.statement_timestamp(), type_=DateTime) - span
+        return bindparam(name, type_=DateTime)
+
+    remember = since("remember_since", REMEMBER)
+    marked = exists().where(
+        SpamMark.fingerprint.in_(bindparam("marks", expanding=True)),
+        SpamMark.created_at >= remember,
+    )
+    others = (
+        select(func.count(func.distinct(Inquiry.client_hash)))
+        .where(
+            Inquiry.text_fingerprint == bindparam("text"),
+            Inquiry.created_at >= since("campaign_since", CAMPAIGN_WINDOW),
+            Inquiry.client_hash != bindparam("client"),
+        )
+        .scalar_subquery()
+    )
+    delivered = exists().where(
+        Inquiry.text_fingerprint == bindparam("text"),
+        Inquiry.label == GENUINE,
+        Inquiry.labelled_at >= remember,
+    )
+    return select(marked, others, delivered)
 
 
 def release(inquiry_id: int, by: str = "cli") -> bool:

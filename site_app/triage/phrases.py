@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from site_app.triage.literals import Gate, gates, meets
+
 _TOKEN = re.compile(r"\w+|[^\w\s-]")  # a hyphen counts as a space: "decision-makers"
 CJK = re.compile(r"[\u3000-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 STEM_KEY = 3  # a stem is looked up by its first three letters
@@ -33,9 +35,9 @@ class PhraseIndex:
     by_two: dict[tuple[str, str], list[Entry]] = field(default_factory=dict)
     stems: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # one-word stems
     anywhere: list[tuple[str, str]] = field(default_factory=list)  # CJK: (phrase, set)
-    # (regex, set), each run on its own: a literal start ("telegram") makes re skip
-    # ahead, which an alternation of them all would not (twice the cost)
-    patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    # (regex, set, gates), each run on its own, and only on a text that holds what every
+    # match holds (``literals``): an alternation of them all cost twice as much
+    patterns: list[tuple[re.Pattern[str], str, tuple[Gate, ...]]] = field(default_factory=list)
 
     def add(self, set_name: str, phrase: str) -> None:
         """A phrase as ops write it: whole words, any spacing between them, a trailing *
@@ -57,7 +59,8 @@ class PhraseIndex:
         self.by_two.setdefault((words[0], second), []).append((words, stem, set_name, body))
 
     def add_pattern(self, set_name: str, pattern: str) -> None:
-        self.patterns.append((re.compile(pattern), set_name))
+        compiled = re.compile(pattern)
+        self.patterns.append((compiled, set_name, gates(compiled)))
 
     def find(self, text: str) -> list[Found]:
         """Every phrase found, in the order they start; ``text`` is already folded."""
@@ -86,10 +89,12 @@ class PhraseIndex:
                         for stem, name in self.stems[prefix]
                         if word.startswith(stem)
                     ]
-        for piece, set_name in self.anywhere:
+        for piece, set_name in self.anywhere if CJK.search(text) else ():
             if (at := text.find(piece)) >= 0:
                 found.append(Found(set_name, at, at + len(piece), piece, False))
-        for pattern, set_name in self.patterns:
+        for pattern, set_name, its_gates in self.patterns:
+            if not meets(text, its_gates):
+                continue
             for m in pattern.finditer(text):
                 found.append(Found(set_name, m.start(), m.end(), " ".join(m[0].split()), False))
         found.sort(key=lambda f: (f.in_words, f.start, -f.end))

@@ -64,10 +64,10 @@ def is_random(word: str, name: bool = False) -> bool:
     ("CharlesSeaws", a bot's first name and a suffix; messages name "WhatsApp")."""
     if len(word) < 8 or not word.isascii() or not word.isalpha():
         return False
-    vowels = sum(c in _VOWELS for c in word)
+    vowels = sum(map(_VOWELS.__contains__, word))  # map: no Python frame per letter
     if vowels / len(word) < 0.2:
         return True
-    inner_capitals = sum(c.isupper() for c in word[1:])
+    inner_capitals = sum(map(str.isupper, word[1:]))
     if inner_capitals >= 3 and not word.isupper():
         return True
     # A capital after four or more small letters: "CharlesSeaws", not "McDonald".

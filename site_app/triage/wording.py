@@ -87,6 +87,8 @@ def learned(facts: Facts, rule: Signal) -> tuple[str, float] | None:
 def taught(facts: Facts, rule: Signal) -> tuple[str, float] | None:
     """Close to a text sales decided on: held like the spam they marked, or let through
     like the inquiries they delivered (its relief taken off the score)."""
+    if not facts.lessons.neighbours:
+        return None  # nothing decided yet: no need to read the message's triples
     near = facts.lessons.neighbours.nearest(facts.submission.message)
     if near is None or near.similarity < rule.params["at"]:
         return None
