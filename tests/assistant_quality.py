@@ -37,6 +37,8 @@ NEVER_TUNED = (
     "thirtyfifth_stranger_blind",
     "thirtysixth_stranger_blind",
     "thirtyseventh_stranger_blind",
+    "fortysecond_stranger_blind",
+    "fortythird_stranger_blind",
 )
 
 
@@ -51,6 +53,8 @@ DOUBT_ONLY = (
     "thirtyninth_train",
     "fortieth_train",
     "fortyfirst_train",
+    "fortyfourth_train",
+    "fortyfifth_train",
 )
 
 

@@ -39,6 +39,7 @@ TRAINED_ON = (
     "author_o.toml",
     "author_r.toml",
     "author_s.toml",
+    "author_t.toml",
 )
 # Letters and digits together; a run holding a digit is a code (an order number, a ticket
 # id, a hash), not a word: read as words, "3fa9bdec" gave "fa" and "bdec" whatever it was.
@@ -180,13 +181,21 @@ def refine(
 
 def load_model(path: Path | str = DEFAULT) -> Model:
     """Raises ValueError (or OSError) for a file that is not a model."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    # The weights are rounded to three places, so under a thousand values serve 30,000
+    # features: each is made once as the file is read (0.7 MB of every worker).
+    shared: dict[str, float] = {}
+    data = json.loads(
+        Path(path).read_text(encoding="utf-8"),
+        parse_float=lambda text: shared.setdefault(text, float(text)),
+    )
     prior, weights = data.get("prior"), data.get("weights")
     if not isinstance(prior, int | float) or not isinstance(weights, dict):
         raise ValueError('expected {"prior": number, "weights": {feature: number}}')
-    if not all(isinstance(v, int | float) for v in weights.values()):
-        raise ValueError("every weight must be a number")
-    return Model(float(prior), {str(k): float(v) for k, v in weights.items()})
+    if not all(isinstance(v, float) for v in weights.values()):  # a hand-edited file
+        if not all(isinstance(v, int | float) for v in weights.values()):
+            raise ValueError("every weight must be a number")
+        weights = {feature: float(v) for feature, v in weights.items()}
+    return Model(float(prior), weights)
 
 
 def examples(paths: Sequence[Path | str]) -> list[tuple[bool, str]]:
