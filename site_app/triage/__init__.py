@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from site_app.config import ConfigError
+from site_app.triage import disposable
 from site_app.triage.engine import (
     active_rules,
     configure,
@@ -27,11 +28,16 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Read the rules file once, at start-up: a mistake in it stops the site here."""
+    """Read the rules file and the disposable domains once, at start-up: a mistake in
+    either stops the site here."""
     try:
         configure(app.config.get("TRIAGE_RULES"))
     except RulesError as error:
         raise ConfigError(f"TRIAGE_RULES: {error}") from None
+    try:
+        disposable.load()
+    except (disposable.StaleList, OSError) as error:
+        raise ConfigError(f"disposable domains: {error}") from None
 
 
 __all__ = [

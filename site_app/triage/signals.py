@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import disposable_email_domains
-
+from site_app.triage import disposable as disposable_domains
 from site_app.triage import text
 from site_app.triage.model import Recalled, Submission
 from site_app.triage.ruleset import Rules, Signal
@@ -158,7 +157,7 @@ def campaign(facts: Facts, rule: Signal) -> str | None:
 @signal
 def disposable(facts: Facts, rule: Signal) -> str | None:
     domain = _email_domain(facts.submission)
-    if domain in disposable_email_domains.blocklist:
+    if disposable_domains.listed(domain):
         return f"A disposable address ({domain})"
     return None
 
