@@ -42,6 +42,8 @@ PAIRS = (
     ("author_k", "author_j"),
     ("author_p", "author_q"),
     ("author_q", "author_p"),
+    ("author_u", "author_v"),
+    ("author_v", "author_u"),
 )
 
 
