@@ -248,3 +248,16 @@ def test_the_json_is_the_report(app: Flask, client: FlaskClient) -> None:
     assert json.loads(result.output) == report(app)
     text = app.test_cli_runner().invoke(args=["report"]).output
     assert "Views per day" in text and "(direct), campaign spring (news / email): 1 visit" in text
+
+
+def test_a_busy_intervals_visitors_are_written_in_batches(make_app: Callable[..., Flask]) -> None:
+    """More visitors between two flushes than one statement writes: every one is counted."""
+    app = make_app(COUNT_BY="pixel", COUNT_FLUSH_SECONDS=3600.0)  # written at the flush below
+    client = app.test_client()
+    readers = 2 * store.BATCH + 50
+    for n in range(readers):
+        pixel(client, SECTION, r="", agent=BROWSER.replace("Chrome/131.0", f"Chrome/131.0.{n}"))
+    app.extensions["visits"].flush()
+    with app.app_context():
+        assert db.session.query(VisitorMark).count() == 2 * readers  # the page and the site
+    assert page_counts(report(app)) == {SECTION: (readers, readers)}

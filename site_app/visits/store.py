@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -21,6 +22,7 @@ from site_app.extensions import db
 from site_app.visits.models import EventCount, ViewCount, VisitorCount, VisitorMark, VisitorSalt
 
 KEPT_MONTHS = 13
+BATCH = 200  # visitors' marks written per statement
 ViewKey = tuple[date, str, str, str, str, str]  # day, page, referrer, utm_source/medium/campaign
 _VIEW_KEY = ("day", "page", "referrer", "utm_source", "utm_medium", "utm_campaign")
 
@@ -68,9 +70,11 @@ def write(
             for k, (v, n) in views.items()
         ]
         db.session.execute(stmt, rows)
-    if marked := [{"day": d, "page": p, "visitor": v} for d, p, v in marks]:
-        stmt = _insert(VisitorMark).on_conflict_do_nothing()
-        db.session.execute(stmt, marked)
+    marks = iter(marks)
+    # In batches: a busy interval's thousands of marks as rows at once made some 3 MB of
+    # short-lived objects, and a worker's heap keeps the room they took.
+    while marked := [{"day": d, "page": p, "visitor": v} for d, p, v in islice(marks, BATCH)]:
+        db.session.execute(_insert(VisitorMark).on_conflict_do_nothing(), marked)
     if events:
         stmt = _insert(EventCount)
         stmt = stmt.on_conflict_do_update(

@@ -128,9 +128,9 @@ class Tally:
             found = store.salt(day, create=day == today)
             if found is not None:
                 self.salts[day] = found
-        marks = [
+        marks = (  # made as they are written, a batch at a time
             (day, page, store.visitor(self.salts[day], ident))
             for day, page, ident in idents
             if day in self.salts
-        ]
+        )
         store.write(views, marks, events)
