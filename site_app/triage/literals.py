@@ -26,10 +26,10 @@ def gates(pattern: re.Pattern[str]) -> tuple[Gate, ...]:
     if pattern.flags & re.IGNORECASE:
         return ()  # the text's case would have to be folded the same way: not worth it
     try:
-        parsed = _parser.parse(pattern.pattern, pattern.flags)
-    except re.error:  # pragma: no cover - the pattern compiled, so it parses
-        return ()
-    return tuple(dict.fromkeys(g for g in _sequence(list(parsed)) if g and "" not in g))
+        found = _sequence(list(_parser.parse(pattern.pattern, pattern.flags)))
+    except (re.error, TypeError, ValueError, AttributeError):  # pragma: no cover
+        return ()  # re's parser is its own (Python 3.11's here): unread, a pattern always runs
+    return tuple(dict.fromkeys(g for g in found if g and "" not in g))
 
 
 def meets(text: str, its_gates: tuple[Gate, ...]) -> bool:
