@@ -55,6 +55,9 @@ DOUBT_ONLY = (
     "fortyfirst_train",
     "fortyfourth_train",
     "fortyfifth_train",
+    "fortysixth_train",
+    "fortyseventh_train",
+    "fortyeighth_train",
 )
 
 
