@@ -85,11 +85,6 @@ def before_post(arm: int) -> None:
     triaging.decide = _REAL_DECIDE if arm == 0 else (lambda submission: Triaged())
 
 
-def post_p50(app: Any, posts: int = POSTS) -> float:
-    """Seconds, the median POST /contact with triage."""
-    return percentile(post_samples(app, posts)[0], 50)
-
-
 def bench_app(folder: Path) -> Any:
     from site_app import create_app
     from site_app.database import upgrade_schema

@@ -62,10 +62,11 @@ def lessons() -> Lessons:
 def judge(submission: Submission, memory: Memory, rules: Rules | None = None) -> Verdict:
     rules = rules or active_rules()
     hosts, its_text = _hosts(submission), text_fingerprint(submission.message)
-    marks = _marks(submission, rules, hosts, its_text)
+    words = len(_normalised(submission.message).split())
+    marks = _marks(submission, rules, hosts, its_text, words)
     # Asked once, before the signals: on the outbox every question is a database round trip.
     recalled = memory.recall(marks, its_text)
-    facts = _facts(submission, recalled, rules, its_text, hosts, _lessons)
+    facts = _facts(submission, recalled, rules, its_text, words, hosts, _lessons)
     hits: list[Hit] = []
     for name, check in CHECKS.items():
         rule = rules.signals[name]
@@ -108,13 +109,18 @@ def fingerprints(submission: Submission, rules: Rules | None = None) -> frozense
     (when it has ``marked_words`` words, so never a "Price?" or "Call me"), and the
     sites it links to, apart from shorteners and sites everyone links to
     (docs.google.com, linkedin.com...)."""
-    its_text = text_fingerprint(submission.message)
-    return _marks(submission, rules or active_rules(), _hosts(submission), its_text)
+    its_text, words = (
+        text_fingerprint(submission.message),
+        len(_normalised(submission.message).split()),
+    )
+    return _marks(submission, rules or active_rules(), _hosts(submission), its_text, words)
 
 
-def _marks(submission: Submission, rules: Rules, hosts: list[str], its_text: str) -> frozenset[str]:
+def _marks(
+    submission: Submission, rules: Rules, hosts: list[str], its_text: str, words: int
+) -> frozenset[str]:
     marks = {f"email:{_address(submission.email)}"}
-    if len(_normalised(submission.message).split()) >= rules.marked_words:
+    if words >= rules.marked_words:
         marks.add(its_text)
     for hostname in hosts:
         site = text.registrable(hostname)
@@ -128,6 +134,7 @@ def _facts(
     recalled: Recalled,
     rules: Rules,
     its_text: str,
+    words: int,
     hosts: list[str],
     taught: Lessons,
 ) -> Facts:
@@ -142,7 +149,7 @@ def _facts(
         links=tuple(hosts),
         folded=folded,
         text_fingerprint=its_text,
-        words=len(_normalised(submission.message).split()),
+        words=words,
         phrases=distinct(rules.phrases.find(folded)),
     )
 
