@@ -22,7 +22,8 @@ HANDOFF = "handoff"
 # check. The thirty-second and thirty-third were written blind before round three changed
 # anything, the thirty-fourth and thirty-fifth after its re-ranker, before its gate (SURE);
 # the thirty-sixth and thirty-seventh with the thirty-eighth and thirty-ninth (trained on),
-# before round four changed anything.
+# before round four changed anything. The forty-ninth and fiftieth were written with the
+# fifty-first and fifty-second (fitted on), before round six changed anything.
 NEVER_TUNED = (
     "heldout",
     "twentysecond_final_blind",
@@ -39,6 +40,8 @@ NEVER_TUNED = (
     "thirtyseventh_stranger_blind",
     "fortysecond_stranger_blind",
     "fortythird_stranger_blind",
+    "fortyninth_stranger_blind",
+    "fiftieth_stranger_blind",
 )
 
 
@@ -58,6 +61,8 @@ DOUBT_ONLY = (
     "fortysixth_train",
     "fortyseventh_train",
     "fortyeighth_train",
+    "fiftyfirst_train",
+    "fiftysecond_train",
 )
 
 
