@@ -124,7 +124,21 @@ def test_coverage_decides_with_six_short_sections(client: FlaskClient) -> None:
     """Words every section shares do not make an answer: most of the question must match."""
     assert ask(client, "foundation models")["answered"] is True
     assert ask(client, "foundation models for baking sourdough bread")["answered"] is False
-    assert ask(client, "Can you build a chatbot for my shop?")["answered"] is False
+
+
+def test_asking_us_to_build_something_gets_the_contact_details(client: FlaskClient) -> None:
+    """Issue 25: asking Glissando to work for the visitor is answered with how to reach the
+    team, unless it asks for what only the team can say (a price)."""
+    for question in (
+        "Can you build a chatbot for my shop?",
+        "we need an AI agent that books appointments, is that something you do?",
+        "We'd like to hire you for a workflow automation project",
+    ):
+        got = ask(client, question)
+        assert got["answered"] is True, question
+        assert [a["url"] for a in got["answers"]] == ["/contact"], question  # type: ignore[index]
+    assert ask(client, "How much would you charge to build a chatbot?")["answered"] is False
+    assert ask(client, "Does Glissando build its own models?")["answered"] is False
 
 
 def test_two_questions_in_a_row_get_their_own_answers(client: FlaskClient) -> None:

@@ -76,7 +76,7 @@ def test_meaning_finds_a_paraphrase_the_words_alone_miss() -> None:
         ("Give me the steps to set up BERT", "steps to follow"),
         ("What licence is BERT under?", "product details"),
         ("What's the context length of GPT?", "figures"),
-        ("Can you build a chatbot for my shop?", "details of our own services"),
+        ("Does Glissando build its own models?", "details of our own services"),
         ("where is glissando based", "details of our own services"),
         ("who was behind the creation of BERT?", "names of people or firms"),
         ("what is the full name of CLIP", "expansions of names"),

@@ -51,7 +51,7 @@ def test_a_guide_with_a_passage_it_has_no_weights_for_says_to_refit() -> None:
 @pytest.mark.parametrize(
     ("question", "expect"),
     [
-        ("can I talk to someone about building a chatbot for our online store", "contact"),
+        ("build us a voice assistant for our call center", "contact"),
         ("Do they use a lot of power to build?", "challenges-and-concerns"),
         (
             "Will training these things get more efficient down the line?",

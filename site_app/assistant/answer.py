@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from site_app.assistant.forms import BROAD, pointed_to
 from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit, Passage
-from site_app.assistant.kinds import asked_for
+from site_app.assistant.kinds import asked_for, wants_us
 from site_app.assistant.rerank import Ranking
 from site_app.assistant.verify import Found
 from site_app.assistant.words import content_words
@@ -38,7 +38,8 @@ MIN_TOPICAL = 0.2
 # "could it look at photos of my stock" is 0.215 from the applications, "could it tell me
 # the weather tomorrow" 0.13 ("could it tell me a joke", 0.21, passes: a known miss)
 MIN_FORMED = MIN_TOPICAL
-_NOT_SUGGESTED = (HANDOFF, "contact")  # "Ask our team" already stands beside suggestions
+CONTACT = "contact"
+_NOT_SUGGESTED = (HANDOFF, CONTACT)  # "Ask our team" already stands beside suggestions
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
@@ -143,8 +144,10 @@ def _answer(index: GuideIndex, question: str) -> Answer:
     gives. A second passage is given only for words of the question the first does not
     contain: "Are they biased, and what comes next?" gets both sections.
     """
-    hits, by_words, meaning = ranked(index, question)
     kind = asked_for(question)
+    if kind is None and wants_us(question):
+        return Answer(question, (index.plain(index.row_of(CONTACT)),))
+    hits, by_words, meaning = ranked(index, question)
     best = hits[0]
     # A form ("what is it, in plain words?") answers for its passage when that comes first
     key = best.passage.key

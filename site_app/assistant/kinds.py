@@ -146,10 +146,6 @@ _KINDS["legal advice"] = (
 )
 # Not the guide's at all: what Glissando itself makes, offers or uses is for the team.
 _KINDS["details of our own services"] = (
-    r"\b(do|can|could|would|will) (you|you guys|y'all|glissando|your team) (make|build|develop|"
-    r"create|offer|integrate|"
-    r"provide|sell|support)\b",
-    r"\bdo (you|glissando) do\b",
     r"\b(does|do) glissando\b",
     r"\bglissando (make|build|offer|use|sell)s?\b",
     r"\bwhere (is|are) (glissando|you) (based|located)\b",
@@ -181,8 +177,25 @@ _KINDS["small talk"] = (
     r"\bmeaning of life\b",
 )
 _PATTERNS = [(kind, re.compile(p, re.IGNORECASE)) for kind, ps in _KINDS.items() for p in ps]
+# Asking Glissando to do something for the visitor ("can you build us a bot", "is that
+# something you do", "we'd like to hire you"): the contact details answer it (issue 25),
+# unless it also asks for a kind the team answers ("how much would you charge to build").
+_OFFERS = re.compile(
+    r"\b(can|could|would|will) (you|you guys|y'all|ye|glissando|your team) (make|build|develop|"
+    r"create|design|automate|set up|take on)\b(?! (your|its) own\b)"
+    r"|(?<!what )\bdo (you|you guys|glissando|your team) (make|build|develop|create|design|"
+    r"automate|do)\b(?! (your|its) own\b)"
+    r"|\bsomething (you|glissando|your team) (do|offer|could help)"
+    r"|\b(hire|work with|engage) (you|glissando|your team)\b",
+    re.IGNORECASE,
+)
 
 
 def asked_for(question: str) -> str | None:
     """The kind of answer ``question`` asks for, if the guide never holds that kind."""
     return next((kind for kind, pattern in _PATTERNS if pattern.search(question)), None)
+
+
+def wants_us(question: str) -> bool:
+    """Whether ``question`` asks Glissando to work for the visitor (for the contact answer)."""
+    return _OFFERS.search(question) is not None
