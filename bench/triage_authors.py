@@ -44,6 +44,8 @@ PAIRS = (
     ("author_q", "author_p"),
     ("author_u", "author_v"),
     ("author_v", "author_u"),
+    ("author_w", "author_x"),
+    ("author_x", "author_w"),
 )
 
 

@@ -22,7 +22,7 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # (blind) and l and m (trained on) for its third, before any change of it; p and q (blind)
 # and n and o (trained on) for its fourth, likewise; r and s (trained on) during it; t
 # (trained on) and u (blind) for its fifth, measured before any change of it, and v (blind)
-# after them.
+# after them; w and x (blind) and y and z (trained on) for its sixth, before any change of it.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -39,6 +39,8 @@ HELD_OUT = (
     "author_q",
     "author_u",
     "author_v",
+    "author_w",
+    "author_x",
 )
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
@@ -54,6 +56,8 @@ AUTHORS = {
     "r": ("author_r",),
     "s": ("author_s",),
     "t": ("author_t",),
+    "y": ("author_y",),
+    "z": ("author_z",),
 }
 PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}
