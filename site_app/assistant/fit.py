@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from site_app.assistant import fit_rerank, rerank, vocabulary
 from site_app.assistant.answer import answer, clean, ranked
 from site_app.assistant.index import HANDOFF, GuideIndex
+from site_app.assistant.kinds import asked_for, wants_us
 from site_app.assistant.meaning import TOKENIZER, package_folder, shared_embeddings
 from site_app.assistant.rerank import Reranker
 from site_app.assistant.verify import MODEL, Found, features
@@ -59,7 +60,9 @@ def examples(index: GuideIndex, parts: dict[str, list[dict[str, str]]]) -> list[
             result = answer(index, asked)
             got = result.hits[0].passage.key if result.answered else HANDOFF
             x = features(shared_embeddings(), asked, found)
-            rows.append({"part": part, "x": x, "expect": q["expect"], "got": got})
+            # A request to work with us is answered before the doubt is asked: not its to learn
+            fixed = asked_for(asked) is None and wants_us(asked)
+            rows.append({"part": part, "x": x, "expect": q["expect"], "got": got, "fixed": fixed})
     return rows
 
 
@@ -86,7 +89,7 @@ def _doubt(model: Fitted, x: np.ndarray) -> np.ndarray:
 def _learned_from(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
-    answered = [r for r in rows if r["got"] != HANDOFF]
+    answered = [r for r in rows if r["got"] != HANDOFF and not r["fixed"]]
     return np.array([r["x"] for r in answered]), np.array(
         [r["expect"] == HANDOFF for r in answered], float
     )
@@ -94,7 +97,10 @@ def _learned_from(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
 
 def figures(rows: list[dict[str, Any]], doubt: np.ndarray, threshold: float) -> tuple[float, float]:
     """Right section first (answerable) and handed off (unanswerable), with the doubt."""
-    kept = [r["got"] if d <= threshold else HANDOFF for r, d in zip(rows, doubt, strict=True)]
+    kept = [
+        r["got"] if d <= threshold or r["fixed"] else HANDOFF
+        for r, d in zip(rows, doubt, strict=True)
+    ]
     answerable = [(r, k) for r, k in zip(rows, kept, strict=True) if r["expect"] != HANDOFF]
     rest = [k for r, k in zip(rows, kept, strict=True) if r["expect"] == HANDOFF]
     first = sum(k == r["expect"] for r, k in answerable) / max(1, len(answerable))

@@ -108,7 +108,7 @@ def test_two_answers_voted_then_the_inquiry_sent_from_the_panel(
     followups = next_.locator(".chatbot-followup")
     assert 1 <= followups.count() <= 3
     assert "What are the risks?" not in followups.all_inner_texts()
-    question = f"Can you build a chatbot for our shop {uuid.uuid4().hex[:8]}?"
+    question = f"How much would a chatbot for our shop {uuid.uuid4().hex[:8]} cost?"
     handoff = ask(dialog, question, 3)
     expect(handoff).to_contain_text("The guide has no good answer to that.")
     team = open_inquiry(dialog, handoff, question)
