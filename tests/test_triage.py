@@ -297,3 +297,22 @@ def test_a_reference_number_in_hex_is_not_read_as_crypto_or_backlinks(token: str
     # Found by a test through nginx: a genuine message carrying a UUID was held.
     verdict = judge(sub(f"Through nginx {token}", fill_seconds=5.0), LocalMemory())
     assert not {"money_bait", "backlinks"} & set(verdict.signals)
+
+
+# Genuine mail about payments names bank details too (issue 24, round six): the phrase is a
+# topic, not an advance-fee scam's intent.
+ABOUT_BANK_DETAILS = [
+    "Hello, an email that looks like it comes from your accounts team says your bank details "
+    "have changed. Before we pay invoice 2291 for the booking bot, can you confirm by phone "
+    "which account is correct?",
+    "We are setting you up as a supplier for the chatbot project. Please send your company "
+    "registration number, VAT number and bank details on letterhead so finance can pay the "
+    "first milestone.",
+]
+
+
+@pytest.mark.parametrize("message", ABOUT_BANK_DETAILS)
+def test_a_client_asking_about_bank_details_is_a_lead(message: str) -> None:
+    verdict = judge(sub(message, email="accounts@harbourfreight.co.uk"), LocalMemory())
+    assert verdict.outcome == "lead", verdict.reasons
+    assert "advance_fee" not in verdict.signals
