@@ -46,6 +46,8 @@ PAIRS = (
     ("author_v", "author_u"),
     ("author_w", "author_x"),
     ("author_x", "author_w"),
+    ("author_aa", "author_ab"),
+    ("author_ab", "author_aa"),
 )
 
 

@@ -22,7 +22,8 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # (blind) and l and m (trained on) for its third, before any change of it; p and q (blind)
 # and n and o (trained on) for its fourth, likewise; r and s (trained on) during it; t
 # (trained on) and u (blind) for its fifth, measured before any change of it, and v (blind)
-# after them; w and x (blind) and y and z (trained on) for its sixth, before any change of it.
+# after them; w and x (blind) and y and z (trained on) for its sixth, before any change of it,
+# and aa and ab (blind) after all of them, measured once.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -41,6 +42,8 @@ HELD_OUT = (
     "author_v",
     "author_w",
     "author_x",
+    "author_aa",
+    "author_ab",
 )
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
