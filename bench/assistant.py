@@ -27,7 +27,6 @@ from tests.assistant_quality import (
     NEVER_TUNED,
     first_answer,
     load_questions,
-    misses,
     score,
 )
 from tests.servers import Gunicorn
@@ -74,8 +73,6 @@ def run_quality() -> None:
     reach = [q["q"] for q in blind if q["expect"] == "contact"]
     missed = [q for q in reach if first_answer(index, q) not in ("contact", HANDOFF)]
     print(f"  requests to reach the team, never tuned on: {len(missed)} of {len(reach)} missed")
-    for question, expected, got in misses(index, load_questions()["heldout"]):
-        print(f"    held-out miss: {question!r}: expected {expected}, got {got}")
     header(f"the hand-off decision: best passage's coverage (answered from {MIN_COVERAGE})")
     for kind in ("answerable", "unanswerable"):
         covered, sales = [], 0
