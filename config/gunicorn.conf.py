@@ -82,7 +82,7 @@ def post_worker_init(worker):  # noqa: ANN001, ANN201
     """Each worker runs the outbox sender threads (e-mail, webhook) unless OUTBOX_SENDER=off,
     and the triage learner (its judge() uses what sales taught) unless TRIAGE_LEARNING=off."""
     app = worker.wsgi
-    if hasattr(app, "config"):
+    if getattr(app, "config", {}).get("TRIAGE_LEARNING"):  # the site, not the bench's baseline
         from site_app import teaching
 
         teaching.start_thread(app)
