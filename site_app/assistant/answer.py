@@ -144,9 +144,9 @@ def _answer(index: GuideIndex, question: str) -> Answer:
     gives. A second passage is given only for words of the question the first does not
     contain: "Are they biased, and what comes next?" gets both sections.
     """
-    kind = asked_for(question)
-    if kind is None and wants_us(question):
+    if wants_us(question):
         return Answer(question, (index.plain(index.row_of(CONTACT)),))
+    kind = asked_for(question)
     hits, by_words, meaning = ranked(index, question)
     best = hits[0]
     # A form ("what is it, in plain words?") answers for its passage when that comes first

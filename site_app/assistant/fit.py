@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from site_app.assistant import fit_rerank, rerank, vocabulary
 from site_app.assistant.answer import answer, clean, ranked
 from site_app.assistant.index import HANDOFF, GuideIndex
-from site_app.assistant.kinds import asked_for, wants_us
+from site_app.assistant.kinds import wants_us
 from site_app.assistant.meaning import TOKENIZER, package_folder, shared_embeddings
 from site_app.assistant.rerank import Reranker
 from site_app.assistant.verify import MODEL, Found, features
@@ -61,7 +61,7 @@ def examples(index: GuideIndex, parts: dict[str, list[dict[str, str]]]) -> list[
             got = result.hits[0].passage.key if result.answered else HANDOFF
             x = features(shared_embeddings(), asked, found)
             # A request to work with us is answered before the doubt is asked: not its to learn
-            fixed = asked_for(asked) is None and wants_us(asked)
+            fixed = wants_us(asked)
             rows.append({"part": part, "x": x, "expect": q["expect"], "got": got, "fixed": fixed})
     return rows
 

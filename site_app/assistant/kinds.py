@@ -197,5 +197,6 @@ def asked_for(question: str) -> str | None:
 
 
 def wants_us(question: str) -> bool:
-    """Whether ``question`` asks Glissando to work for the visitor (for the contact answer)."""
-    return _OFFERS.search(question) is not None
+    """Whether ``question`` asks Glissando to work for the visitor and for no kind only the
+    team answers: the contact details answer it, before any ranking or doubt."""
+    return _OFFERS.search(question) is not None and asked_for(question) is None
