@@ -235,9 +235,7 @@ def run_post_cost() -> None:
     site = examples.weigh(decisions)
     model, _ = refit.fit(site, traffic("author_a"), shipped)
     with tempfile.TemporaryDirectory() as tmp, judging_with(lessons=refit.lessons(1, model, site)):
-        judged, unjudged = posts_side_by_side(bench_app(Path(tmp)))
-    print(f"  POST /contact p50 {judged * 1e3:.2f} ms with triage, {unjudged * 1e3:.2f} ms without")
-    print(f"  with / without: {judged / unjudged:.3f} x (goal <= 1.1)")
+        posts_side_by_side(bench_app(Path(tmp))).report()
 
 
 def run() -> None:

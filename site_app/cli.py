@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from site_app import leadcli, triagecli, visits, webhooks
+from site_app import leadcli, teaching, triagecli, visits, webhooks
 from site_app.assistant import unanswered, votes, withdrawn
 from site_app.contact import ratelimit
 from site_app.database import needs_schema
@@ -121,6 +121,7 @@ def run_worker() -> None:
     signal.signal(signal.SIGINT, _stop)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     webhooks.start_thread(app)  # with WEBHOOK_URL: beside the mail, never waiting
+    teaching.start_thread(app)  # this sender judges: with what sales taught the site
     worker.run(app, stop)
     # The webhook sender, too, finishes the post in hand and hands the rest of its batch back.
     worker.stop_threads(timeout=app.config["WEBHOOK_TIMEOUT"] + 5)

@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from site_app.database import needs_schema
-from site_app.outbox import corrections, digest, digestmail, worker
+from site_app.outbox import corrections, digest, digestmail, screening, worker
 
 
 @click.command("release")
@@ -42,11 +42,15 @@ def mark_spam(ids: tuple[int, ...]) -> None:
 @with_appcontext
 @needs_schema
 def send_digest() -> None:
-    """Send the digest of held inquiries now (when anything is held and not yet listed)."""
+    """Judge what is stored, then send the digest of held inquiries now (when anything is
+    held and not yet listed)."""
+    lease = current_app.config["OUTBOX_LEASE_SECONDS"]
+    while screening.judge_due("flask-outbox-digest", 500, lease):
+        pass
     made = digest.create_now()
     if made is None:
         click.echo("nothing held since the last digest: no digest sent")
         return
     click.echo(f"digest {made.id}: {made.held_count} held, {made.spam_count} spam")
-    sent = digestmail.send_due("flask-outbox-digest", current_app.config["OUTBOX_LEASE_SECONDS"])
+    sent = digestmail.send_due("flask-outbox-digest", lease)
     click.echo("sent" if sent else "stored; the sender retries it (see the log)")

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from site_app import create_app
 from site_app.database import upgrade_schema
+from site_app.outbox.screening import judge_due
 from site_app.outbox.sender import deliver_due
 from site_app.teaching import loop as teaching_loop
 from tests.smtp import SMTPServer
@@ -75,6 +76,12 @@ def deliver(app: Flask, owner: str = "test") -> int:
     """Run one pass of the outbox sender, as the sender thread would."""
     with app.app_context():
         return deliver_due(owner, 100, 60)
+
+
+def judge(app: Flask, owner: str = "test") -> int:
+    """Run the pass every sender loop starts with: triage judges the stored inquiries."""
+    with app.app_context():
+        return judge_due(owner, 100, 60)
 
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

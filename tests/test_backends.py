@@ -31,7 +31,7 @@ from site_app.outbox import leases, message, store
 from site_app.outbox.mailer import connect
 from site_app.outbox.models import DELIVERED, PENDING, Inquiry, RateHit, db_now
 from site_app.outbox.sender import deliver_due
-from tests.conftest import GOOD, deliver, submit, wait_for
+from tests.conftest import GOOD, deliver, judge, submit, wait_for
 from tests.pg import PostgresCluster
 from tests.smtp import SMTPServer
 
@@ -229,6 +229,7 @@ def test_an_expired_lease_is_taken_over_and_resent_with_the_same_message_id(
 ) -> None:
     host_a, host_b = hosts(2)
     assert submit(host_a.test_client()).status_code == 303
+    assert judge(host_a) == 1
     with host_a.app_context():
         [held] = store.claim("host-a:1", 10, lease_seconds=1.0)
         with connect() as connection:

@@ -13,7 +13,7 @@ from site_app.clients import client_key
 from site_app.contact.ratelimit import client_hash
 from site_app.extensions import db
 from site_app.outbox.models import HELD, PENDING, Inquiry
-from tests.conftest import submit
+from tests.conftest import judge, submit
 
 # Twelve addresses of one /64, written every way a proxy may pass them on.
 SAME_64 = [
@@ -108,6 +108,7 @@ def test_triage_counts_a_64_as_one_sender_of_a_campaign(make_app: Callable[..., 
     senders = [*SAME_64[:3], "192.0.2.1", "::ffff:192.0.2.1", "192.0.2.2"]
     for n, address in enumerate(senders):  # the same words, each under its own name
         assert send_from(app, address, email=f"sender{n}@example.com") == 303
+    assert judge(app) == 6  # in the order they arrived, as the sender judges them
     inquiries = stored(app)
     # Three addresses of one /64 and an IPv4 client twice are two senders, not five:
     # only the third sender's copy is a campaign's.

@@ -158,8 +158,15 @@ def test_honeypot_is_answered_as_accepted_held_for_a_person_and_not_mailed(
     response = submit(client, website="http://spam.example.com")
     assert response.status_code == 303
     [stored] = inquiries(app)
+    assert stored.status == PENDING and stored.unjudged == {  # stored, judged by the sender
+        "honeypot": True,
+        "fill_seconds": stored.unjudged["fill_seconds"],
+        "confirmed": False,
+    }
+    assert deliver(app) == 0  # its pass judges first, and mails no held inquiry
+    [stored] = inquiries(app)
     assert stored.status == HELD and stored.reasons  # held with its reasons, never dropped
-    assert deliver(app) == 0
+    assert stored.unjudged is None
     assert smtp.received == []
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from site_app.contact.forms import clean_text
 from site_app.extensions import db
 from site_app.outbox.models import Inquiry
-from tests.conftest import GOOD, deliver, form_tokens
+from tests.conftest import GOOD, deliver, form_tokens, judge
 from tests.smtp import SMTPServer
 from tests.wire import assert_carries, assert_valid_on_wire, parse
 
@@ -80,6 +80,7 @@ def test_hostile_fields(
         assert "There is a problem with your message" in response.get_data(as_text=True)
     # Triage may hold an odd-looking message; delivered from the digest, it must still be
     # valid on the wire (a lead is left as it is).
+    judge(app)
     app.test_cli_runner().invoke(args=["outbox", "release", "1"])
     deliver(app)
     assert len(smtp.received) == (1 if mailed else 0)

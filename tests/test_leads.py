@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from site_app.extensions import db
 from site_app.outbox.models import Delivery, Inquiry
-from tests.conftest import GOOD, deliver, form_tokens
+from tests.conftest import GOOD, deliver, form_tokens, judge
 from tests.smtp import SMTPServer
 
 SECTION = "/guide/what-are-foundation-models"
@@ -144,6 +144,7 @@ def test_export_csv_neutralises_formulas_and_json_keeps_values(
     send(client, "/contact?utm_campaign=%40cmd%7C'+%2FC+calc'!A0", **HOSTILE)
     send(client, name="Spam Bot", website="https://spam.example.com")
     send(client, name="Autofilled Person", website="https://own.example.com")
+    judge(app)
     runner = app.test_cli_runner()
     assert "marked 1" in runner.invoke(args=["outbox", "mark-spam", "2"]).output
     result = runner.invoke(args=["outbox", "export", "--format", "csv"])
@@ -187,6 +188,7 @@ def test_forget_erases_a_persons_inquiries_in_every_state(make_app: Any, smtp: S
     deliver(app)  # delivered by mail, its webhook still pending
     send(client, email="ADA@Example.com")  # pending
     send(client, name="Grace Hopper", email="grace@example.com")
+    judge(app)  # a lead gets its webhook delivery once judged
     runner = app.test_cli_runner()
     result = runner.invoke(args=["outbox", "forget", "--email", "ada@example.com"])
     assert result.exit_code == 0

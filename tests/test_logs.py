@@ -57,7 +57,7 @@ def test_with_log_format_json_every_line_gunicorn_and_the_app_write_is_one_json_
     assert home["method"] == "GET" and home["status"] == 200
     assert 0 < home["duration"] < 10
     [post] = [line for line in access if line["method"] == "POST"]
-    [stored] = [line for line in lines if "stored, pending delivery" in line["message"]]
+    [stored] = [line for line in lines if "stored, to be judged and delivered" in line["message"]]
     assert post["status"] == 303 and stored["request_id"] == post["request_id"] != "-"
     assert not any(line["logger"].startswith("alembic.runtime.plugins") for line in lines)
 

@@ -26,7 +26,7 @@ from site_app.extensions import db
 from site_app.metrics.outbox import OutboxCollector
 from site_app.metrics.server import compact
 from site_app.outbox.models import Inquiry, utcnow
-from tests.conftest import deliver, submit, wait_for
+from tests.conftest import deliver, judge, submit, wait_for
 from tests.http import send_inquiry
 from tests.servers import ROOT, Gunicorn
 from tests.smtp import SMTPServer
@@ -80,7 +80,11 @@ def test_inquiries_and_deliveries_are_counted_by_outcome(
     def attempts(outcome: str) -> float:
         return sample("glissando_outbox_delivery_attempts_total", outcome=outcome)
 
+    def verdicts(outcome: str) -> float:
+        return sample("glissando_triage_verdicts_total", outcome=outcome)
+
     before = {o: inquiries(o) for o in ("accepted", "held", "invalid", "rate_limited")}
+    judged = {o: verdicts(o) for o in ("lead", "held", "spam", "error")}
     honeypots = sample("glissando_triage_signals_total", signal="honeypot")
     tried = {o: attempts(o) for o in ("delivered", "retry")}
     relayed = sample("glissando_outbox_relay_seconds_count")
@@ -96,10 +100,16 @@ def test_inquiries_and_deliveries_are_counted_by_outcome(
         db.session.commit()
     assert deliver(app) == 1
     assert {o: inquiries(o) - n for o, n in before.items()} == {
-        "accepted": 1,
-        "held": 1,
+        "accepted": 2,  # stored: the sender judges them
+        "held": 0,
         "invalid": 1,
         "rate_limited": 1,
+    }
+    assert {o: verdicts(o) - n for o, n in judged.items()} == {
+        "lead": 1,
+        "held": 1,
+        "spam": 0,
+        "error": 0,
     }
     assert {o: attempts(o) - n for o, n in tried.items()} == {"delivered": 1, "retry": 1}
     assert sample("glissando_triage_signals_total", signal="honeypot") == honeypots + 1
@@ -146,6 +156,7 @@ def test_outbox_figures_are_read_from_the_database_at_scrape_time(
     smtp.handler.mode = "tempfail"
     submit(client)
     submit(client, website="http://spam.example.com")
+    judge(app)
     with app.app_context():
         db.session.execute(update(Inquiry).values(created_at=utcnow() - timedelta(minutes=20)))
         db.session.commit()

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from site_app.extensions import db
 from tests import migrating
-from tests.conftest import deliver, submit
+from tests.conftest import deliver, judge, submit
 from tests.migrating import MIGRATIONS, at_release, snapshot
 from tests.smtp import SMTPServer
 
@@ -46,6 +46,7 @@ def test_upgrade_keeps_every_state_and_triage_works_after_it(
     assert deliver(app) == 2 and deliver(app) == 0  # the pending ones, once
     client = app.test_client()
     assert submit(client, website="https://autofill.example.com").status_code == 303
+    assert judge(app) == 1
     assert "held       1" in app.test_cli_runner().invoke(args=["outbox", "status"]).output
     assert "released 1" in app.test_cli_runner().invoke(args=["outbox", "release", "6"]).output
     assert deliver(app) == 1

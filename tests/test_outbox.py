@@ -17,7 +17,7 @@ from site_app.extensions import db
 from site_app.outbox import leases, store
 from site_app.outbox.models import DELIVERED, FAILED, HELD, PENDING, Inquiry, RateHit, utcnow
 from site_app.outbox.sender import deliver_due
-from tests.conftest import deliver, submit, test_config
+from tests.conftest import deliver, judge, submit, test_config
 from tests.smtp import SMTPServer
 
 
@@ -144,6 +144,7 @@ def test_a_sender_that_dies_mid_send_leaves_its_claim_to_expire(
     app: Flask, client: FlaskClient, smtp: SMTPServer
 ) -> None:
     submit(client)
+    judge(app)
     with app.app_context():
         [claimed] = store.claim("dead-sender", 10, lease_seconds=60)  # and then it dies
         assert store.claim("other", 10, lease_seconds=60) == []

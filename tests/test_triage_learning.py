@@ -22,7 +22,7 @@ from site_app.teaching import examples, loop
 from site_app.teaching.models import Refit
 from site_app.triage import engine, learned
 from site_app.triage.taught import Decided, Neighbours, shingles
-from tests.conftest import deliver, submit, wait_for
+from tests.conftest import deliver, judge, submit, wait_for
 from tests.http import send_inquiry
 from tests.pg import PostgresCluster
 from tests.smtp import SMTPServer
@@ -61,6 +61,8 @@ def learn(app: Flask, owner: str = "test") -> None:
 
 
 def newest(app: Flask) -> Inquiry:
+    """The last inquiry stored, once a sender's pass has judged it."""
+    judge(app)
     return rows(app)[-1]
 
 
@@ -140,6 +142,7 @@ def test_the_command_says_what_it_learned_and_forgetting_a_person_unlearns(
     assert "0 genuine (delivered), 0 spam (marked)" in said and "never" in said
     submit(app.test_client(), name="Luca", email="luca@bluebay.com.mt", message=CASINO)
     submit(app.test_client(), message=PITCH)
+    judge(app)
     first, second = (i.id for i in rows(app))
     assert "released 1" in runner.invoke(args=["outbox", "release", str(first)]).output
     assert "marked 1" in runner.invoke(args=["outbox", "mark-spam", str(second)]).output
@@ -198,6 +201,17 @@ def test_one_address_marking_a_hundred_stays_within_its_bound(
         assert newest(app).status == PENDING, newest(app).reasons
 
 
+def statuses(url: str) -> list[str]:
+    with database(url) as engine, engine.connect() as connection:
+        return list(connection.execute(text("SELECT status FROM inquiries ORDER BY id")).scalars())
+
+
+def unjudged(url: str) -> int:
+    with database(url) as engine, engine.connect() as connection:
+        query = text("SELECT count(*) FROM inquiries WHERE unjudged IS NOT NULL")
+        return int(connection.execute(query).scalar() or 0)
+
+
 def test_two_learners_fit_once_and_both_judge_alike(
     make_app: Callable[..., Flask], smtp: SMTPServer
 ) -> None:
@@ -230,8 +244,8 @@ def test_two_gunicorn_hosts_on_postgresql_learn_a_decision_with_no_command(
         two_hosts(site_env(url, relay, REPORT_EVERY="off"), tmp_path) as (a, b),
     ):
         assert send_inquiry(a.url, name="Luca", email="luca@bluebay.com.mt", message=CASINO) == 303
+        wait_for(lambda: statuses(url) == [HELD], what="a sender to judge it")
         with database(url) as engine, engine.begin() as connection:
-            assert connection.execute(text("SELECT status FROM inquiries")).scalar() == HELD
             connection.execute(
                 text("UPDATE inquiries SET created_at = created_at - interval '2 days'")
             )
@@ -257,9 +271,9 @@ def test_two_gunicorn_hosts_on_postgresql_learn_a_decision_with_no_command(
             name, email = f"Operator {n}", f"ops{n}@casino{n}.com"
             assert send_inquiry(host.url, name=name, email=email, message=CASINO_AGAIN) == 303
         learned_in = time.monotonic() - started
+        wait_for(lambda: not unjudged(url), what="the senders to judge them")
+        states = statuses(url)
         with database(url) as engine, engine.connect() as connection:
-            query = text("SELECT status FROM inquiries ORDER BY id")
-            states = list(connection.execute(query).scalars())
             refits = connection.execute(text("SELECT count(*) FROM triage_refits")).scalar()
         assert len(states) == 7 and HELD not in states[1:], states
         assert refits == 1 and learned_in < 60

@@ -23,10 +23,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from site_app import metrics, triage
+from site_app import metrics
 from site_app.config import parse_rate
 from site_app.contact import context as lead_context
-from site_app.contact import ratelimit, triaging
+from site_app.contact import ratelimit
 from site_app.contact.forms import (
     MESSAGE_MAX,
     ContactForm,
@@ -38,8 +38,7 @@ from site_app.contact.forms import (
     stamp_context,
 )
 from site_app.extensions import db
-from site_app.outbox import store
-from site_app.outbox.models import PENDING
+from site_app.outbox import screening, store
 from site_app.outbox.worker import wake_sender
 
 bp = Blueprint("contact", __name__, url_prefix="/contact")
@@ -110,24 +109,18 @@ def submit() -> ResponseReturnValue:
         return too_many_requests(form)
     fields = {name: getattr(form, name).data for name in ("name", "email", "service", "message")}
     context = lead_context.bounded(stamp_context(form.stamp.data))
-    # The same thank-you whatever triage decides: a bot learns nothing from the answer.
-    verdict = triaging.decide(
-        triage.Submission(
-            **fields, honeypot=honeypot, fill_seconds=age, confirmed=was_confirmed, client=client
-        )
-    )
-    inquiry, created = store.store(token, fields, client, verdict, context)
+    # Judged by the sender before it mails (outbox.screening), not here: the same
+    # thank-you whatever triage decides, and a bot learns nothing from the answer.
+    facts = screening.facts(honeypot, age, was_confirmed)
+    inquiry, created = store.store(token, fields, client, None, context, unjudged=facts)
     if created:
-        metrics.count_inquiry("accepted" if verdict.outcome == PENDING else verdict.outcome)
-    if created and lead_context.from_panel(context):
-        metrics.count_funnel("inquiry_sent")
-    if created and verdict.outcome == PENDING:
-        log.info("inquiry %s stored, pending delivery", inquiry.id)
+        metrics.count_inquiry("accepted")
+        log.info("inquiry %s stored, to be judged and delivered", inquiry.id)
         wake_sender()
-    elif created:
-        log.info("inquiry %s stored as %s (%s)", inquiry.id, verdict.outcome, verdict.signals)
     else:
         log.info("inquiry %s submitted again; kept once", inquiry.id)
+    if created and lead_context.from_panel(context):
+        metrics.count_funnel("inquiry_sent")
     return redirect(url_for("contact.thanks"), code=303)
 
 

@@ -28,7 +28,7 @@ HTTP_DURATION = Histogram(
 )
 INQUIRIES_RECEIVED = Counter(
     "glissando_contact_inquiries",
-    "Contact-form posts by outcome: accepted (a lead), held (possibly spam), spam, "
+    "Contact-form posts by outcome: accepted (stored, for the sender to judge and mail), "
     "rate_limited, invalid, expired, confirm, unavailable (the database did not answer).",
     ["outcome"],
 )
@@ -36,6 +36,12 @@ TRIAGE_SIGNALS = Counter(
     "glissando_triage_signals",
     "Triage signals that fired on stored submissions, by signal name.",
     ["signal"],
+)
+TRIAGE_VERDICTS = Counter(
+    "glissando_triage_verdicts",
+    "Stored inquiries judged by the sender, by verdict: lead, held (possibly spam), spam, "
+    "error (triage failed on it: mailed as a lead).",
+    ["outcome"],
 )
 TRIAGE_CORRECTIONS = Counter(
     "glissando_triage_corrections",
@@ -87,6 +93,10 @@ def count_refit(outcome: str) -> None:
 
 def count_inquiry(outcome: str) -> None:
     INQUIRIES_RECEIVED.labels(outcome).inc()
+
+
+def count_verdict(outcome: str) -> None:
+    TRIAGE_VERDICTS.labels(outcome).inc()
 
 
 def count_signals(names: tuple[str, ...] | list[str]) -> None:

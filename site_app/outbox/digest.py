@@ -38,7 +38,20 @@ def create_due() -> Digest | None:
     if db.session.scalar(select(Digest.id).where(Digest.period_key == key)) is not None:
         db.session.rollback()
         return None
+    if _being_judged(start):
+        db.session.rollback()
+        return None
     return create(key, start)
+
+
+def _being_judged(before: datetime) -> bool:
+    """Whether another sender holds, unjudged, an inquiry stored before ``before``: it may be
+    held, so the period's digest waits for it (a pass or two; at most one lease, should that
+    sender die, after which this one judges it first)."""
+    judging = select(Inquiry.id).where(
+        Inquiry.unjudged.is_not(None), Inquiry.created_at < before, Inquiry.lease_until > db_now()
+    )
+    return db.session.scalar(judging.limit(1)) is not None
 
 
 def create_now() -> Digest | None:

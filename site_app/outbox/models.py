@@ -113,6 +113,9 @@ class Inquiry(DeliveryState, db.Model):  # type: ignore[name-defined,misc]
     label: Mapped[str | None] = mapped_column(String(8))
     labelled_at: Mapped[datetime | None] = mapped_column(DateTime)
     labelled_by: Mapped[str | None] = mapped_column(String(64))
+    # Until the sender has judged it (``screening``): what only the request knew, the
+    # honeypot, the form's seconds and a confirmed too-fast send. NULL once judged.
+    unjudged: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 class Delivery(DeliveryState, db.Model):  # type: ignore[name-defined,misc]

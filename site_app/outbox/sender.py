@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from site_app import metrics
 from site_app.extensions import db
-from site_app.outbox import digestmail, leases, message, store
+from site_app.outbox import digestmail, leases, message, screening, store
 from site_app.outbox.failures import describe, permanent
 from site_app.outbox.mailer import close, connect, offers_smtputf8
 from site_app.outbox.models import FAILED, Inquiry
@@ -104,6 +104,8 @@ def _deliver_inquiries(
     # Taken before the claim, so this deadline falls before the lease really ends.
     deadline = time.monotonic() + lease_seconds
     _record_sent()
+    # Judged before the relay is tried: a held one reaches the digest during an outage too.
+    screening.judge_due(owner, batch_size, lease_seconds)
     batch = store.claim(owner, batch_size, lease_seconds)
     if not batch:
         return 0

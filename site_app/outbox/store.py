@@ -54,11 +54,13 @@ def store(
     client_hash: str,
     triaged: Triaged | None = None,
     context: Mapping[str, object] | None = None,
+    unjudged: Mapping[str, object] | None = None,
 ) -> tuple[Inquiry, bool]:
     """Save one inquiry; return it and whether it is new (False: Send pressed twice).
 
     A lead is queued, in the same transaction, for every other destination; a held or
-    spam one for none (until it is released).
+    spam one for none (until it is released). With ``unjudged`` (what the request knew,
+    ``screening.facts``), it is stored pending and judged by the sender that claims it.
     """
     triaged = triaged or Triaged()
     now = db_now()
@@ -77,10 +79,11 @@ def store(
         created_at=now,
         next_attempt_at=now,
         context=dict(context) if context else None,
+        unjudged=dict(unjudged) if unjudged is not None else None,
     )
     db.session.add(inquiry)
     try:
-        if triaged.outcome == PENDING:
+        if triaged.outcome == PENDING and unjudged is None:
             deliveries.add_for(inquiry)
         db.session.commit()
     except IntegrityError:
@@ -93,8 +96,10 @@ def store(
 
 
 def claim(owner: str, limit: int, lease_seconds: float) -> list[Inquiry]:
-    """Take up to ``limit`` due inquiries for ``owner`` until the lease ends."""
-    claimed = leases.claim(Inquiry, select(Inquiry), owner, limit, lease_seconds)
+    """Take up to ``limit`` due inquiries for ``owner`` until the lease ends: judged ones
+    only (``screening``), never one triage has not seen."""
+    judged = Inquiry.unjudged.is_(None)
+    claimed = leases.claim(Inquiry, select(Inquiry), owner, limit, lease_seconds, judged)
     return [inquiry for (inquiry,) in claimed]
 
 

@@ -14,7 +14,7 @@ import time
 
 from flask import current_app
 
-from site_app.outbox import deliveries, leases
+from site_app.outbox import deliveries, leases, screening
 from site_app.outbox.models import FAILED, WEBHOOK, Delivery, Inquiry
 from site_app.webhooks import client, payload, signing
 
@@ -55,6 +55,7 @@ def deliver_due(
     ``stop`` set mid-batch: the post in hand is finished and the rest handed back.
     """
     deadline = time.monotonic() + lease_seconds
+    screening.judge_due(owner, batch_size, lease_seconds)  # a lead gets its delivery row
     batch = deliveries.claim(WEBHOOK, owner, batch_size, lease_seconds)
     # One post may wait WEBHOOK_TIMEOUT to connect, to send and to read the answer.
     attempt_seconds = current_app.config["WEBHOOK_TIMEOUT"] * 3
