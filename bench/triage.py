@@ -10,9 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
+
 from bench import header, percentile
-from site_app.outbox import screening
-from site_app.outbox.screening import judge_due
+from site_app.extensions import db
+from site_app.outbox import screening, store
+from site_app.outbox.models import DELIVERED, PENDING, Inquiry
 from site_app.triage import judge, learned
 from site_app.triage.memory import LocalMemory
 from tests import triage_corpus as corpus
@@ -57,7 +60,9 @@ def judge_p50() -> float:
     return percentile(samples, 50)
 
 
-def post_samples(app: Any, posts: int = POSTS, arms: int = 1) -> list[list[tuple[float, float]]]:
+def post_samples(
+    app: Any, posts: int = POSTS, arms: int = 1
+) -> list[list[tuple[float, float, float]]]:
     """Seconds of each POST /contact through the app's test client (each after the GET
     that gives it a fresh form), with the tuned part's genuine messages in turn (what
     triage reads is as long as what people write), and of the sender's judging pass that
@@ -65,7 +70,7 @@ def post_samples(app: Any, posts: int = POSTS, arms: int = 1) -> list[list[tuple
     ``before_post(arm)`` set it up."""
     client = app.test_client()
     messages = [e.submission.message for e in corpus.load("tuned") if e.kind == "genuine"]
-    samples: list[list[tuple[float, float]]] = [[] for _ in range(arms)]
+    samples: list[list[tuple[float, float, float]]] = [[] for _ in range(arms)]
     for i in range(-10, posts):  # the first ten warm up, uncounted
         page = client.get("/contact")
         message = messages[i % len(messages)]
@@ -75,13 +80,24 @@ def post_samples(app: Any, posts: int = POSTS, arms: int = 1) -> list[list[tuple
         answer = client.post("/contact", data=data)
         posted = time.perf_counter()
         with app.app_context():
-            judge_due("bench", 10, 60)
-        judged = time.perf_counter()
+            judging, cpu = mail_loop_judges(store.claim("bench", 10, 60))
         if answer.status_code != 303:
             raise RuntimeError(f"POST /contact answered {answer.status_code}, not 303")
         if i >= 0:
-            samples[i % arms].append((posted - started, judged - posted))
+            samples[i % arms].append((posted - started, judging, cpu))
     return samples
+
+
+def mail_loop_judges(batch: list[Inquiry]) -> tuple[float, float]:
+    """Seconds and CPU seconds the mail loop's ``screen`` takes on the batch it claimed (the
+    claim it makes to mail anyway is not counted); then the batch is marked delivered,
+    untimed, so the next claim finds only the next inquiry."""
+    started, cpu = time.perf_counter(), time.process_time()
+    screening.screen(batch)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    db.session.execute(update(Inquiry).where(Inquiry.status == PENDING).values(status=DELIVERED))
+    db.session.commit()
+    return elapsed, cpu
 
 
 def before_post(arm: int) -> None:
@@ -123,6 +139,7 @@ class PostCost:
     judged: float
     unjudged: float
     judging: float
+    judging_cpu: float  # of it, this process's CPU (the rest waits on the disk's commits)
     in_all: float  # POST and its judging, with triage
 
     def report(self) -> None:
@@ -130,8 +147,9 @@ class PostCost:
         print(f"  POST /contact p50 {post:.2f} ms with triage, {bare:.2f} ms without")
         print(f"  with / without: {self.judged / self.unjudged:.3f} x (goal <= 1.1)")
         print(
-            f"  the sender judges it after the answer: p50 {self.judging * 1e6:.0f} µs; POST and"
-            f" judging together {self.in_all / self.unjudged:.3f} x a POST without triage"
+            f"  the mail loop judges it after the answer: p50 {self.judging * 1e6:.0f} µs"
+            f" ({self.judging_cpu * 1e6:.0f} µs of CPU); POST and judging together"
+            f" {self.in_all / self.unjudged:.3f} x a POST without triage"
         )
 
 
@@ -143,10 +161,11 @@ def posts_side_by_side(app: Any, posts: int = 2 * POSTS) -> PostCost:
     finally:
         screening.facts = _REAL_FACTS
     return PostCost(
-        percentile([p for p, _ in judged], 50),
-        percentile([p for p, _ in unjudged], 50),
-        percentile([j for _, j in judged], 50),
-        percentile([p + j for p, j in judged], 50),
+        percentile([post for post, _, _ in judged], 50),
+        percentile([post for post, _, _ in unjudged], 50),
+        percentile([judging for _, judging, _ in judged], 50),
+        percentile([cpu for _, _, cpu in judged], 50),
+        percentile([post + judging for post, judging, _ in judged], 50),
     )
 
 

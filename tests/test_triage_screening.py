@@ -72,7 +72,9 @@ def test_a_sender_that_dies_while_judging_leaves_the_inquiry_to_another(
     [row] = rows(app)
     assert row.status == HELD and row.lease_owner is None
     with app.app_context():
-        assert screening._judge(claimed) is False  # the dead sender's late verdict changes nothing
+        assert (
+            screening._judge(claimed, keep_lease=False) is None
+        )  # the dead sender's late verdict changes nothing
 
 
 def test_an_inquiry_triage_fails_on_is_mailed_as_a_lead_and_said_so(

@@ -105,8 +105,7 @@ def _deliver_inquiries(
     deadline = time.monotonic() + lease_seconds
     _record_sent()
     # Judged before the relay is tried: a held one reaches the digest during an outage too.
-    screening.judge_due(owner, batch_size, lease_seconds)
-    batch = store.claim(owner, batch_size, lease_seconds)
+    batch = screening.screen(store.claim(owner, batch_size, lease_seconds))
     if not batch:
         return 0
     delivered = 0

@@ -96,10 +96,9 @@ def store(
 
 
 def claim(owner: str, limit: int, lease_seconds: float) -> list[Inquiry]:
-    """Take up to ``limit`` due inquiries for ``owner`` until the lease ends: judged ones
-    only (``screening``), never one triage has not seen."""
-    judged = Inquiry.unjudged.is_(None)
-    claimed = leases.claim(Inquiry, select(Inquiry), owner, limit, lease_seconds, judged)
+    """Take up to ``limit`` due inquiries for ``owner`` until the lease ends; the mail loop
+    judges the unjudged ones among them before it mails any (``screening.screen``)."""
+    claimed = leases.claim(Inquiry, select(Inquiry), owner, limit, lease_seconds)
     return [inquiry for (inquiry,) in claimed]
 
 
