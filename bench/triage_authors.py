@@ -48,6 +48,8 @@ PAIRS = (
     ("author_x", "author_w"),
     ("author_aa", "author_ab"),
     ("author_ab", "author_aa"),
+    ("author_ac", "author_ad"),
+    ("author_ad", "author_ac"),
 )
 
 

@@ -23,7 +23,8 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # and n and o (trained on) for its fourth, likewise; r and s (trained on) during it; t
 # (trained on) and u (blind) for its fifth, measured before any change of it, and v (blind)
 # after them; w and x (blind) and y and z (trained on) for its sixth, before any change of it,
-# and aa and ab (blind) after all of them, measured once.
+# and aa and ab (blind) after all of them, measured once; ac and ad (blind) and ae and af
+# (trained on) for its seventh, before any change of it.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -44,6 +45,8 @@ HELD_OUT = (
     "author_x",
     "author_aa",
     "author_ab",
+    "author_ac",
+    "author_ad",
 )
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
@@ -61,6 +64,8 @@ AUTHORS = {
     "t": ("author_t",),
     "y": ("author_y",),
     "z": ("author_z",),
+    "ae": ("author_ae",),
+    "af": ("author_af",),
 }
 PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}
