@@ -24,7 +24,9 @@ HANDOFF = "handoff"
 # the thirty-sixth and thirty-seventh with the thirty-eighth and thirty-ninth (trained on),
 # before round four changed anything. The forty-ninth and fiftieth were written with the
 # fifty-first and fifty-second (fitted on), before round six changed anything; the
-# fifty-third and fifty-fourth after all of it, measured once.
+# fifty-third and fifty-fourth after all of it, measured once. The fifty-fifth and fifty-sixth
+# were written with the fifty-seventh and fifty-eighth (fitted on), before round seven changed
+# anything.
 NEVER_TUNED = (
     "heldout",
     "twentysecond_final_blind",
@@ -45,6 +47,8 @@ NEVER_TUNED = (
     "fiftieth_stranger_blind",
     "fiftythird_stranger_blind",
     "fiftyfourth_stranger_blind",
+    "fiftyfifth_stranger_blind",
+    "fiftysixth_stranger_blind",
 )
 
 
@@ -66,6 +70,8 @@ DOUBT_ONLY = (
     "fortyeighth_train",
     "fiftyfirst_train",
     "fiftysecond_train",
+    "fiftyseventh_train",
+    "fiftyeighth_train",
 )
 
 
