@@ -141,6 +141,26 @@ def test_asking_us_to_build_something_gets_the_contact_details(client: FlaskClie
     assert ask(client, "Does Glissando build its own models?")["answered"] is False
 
 
+def test_asking_to_reach_a_person_gets_the_contact_details(client: FlaskClient) -> None:
+    """Issue 25, round seven: a call, a meeting, a quote, a person to call back or to talk to,
+    in the visitor's words (these are the brief's kinds, not questions of any part)."""
+    for question in (
+        "could we set up a call next Tuesday?",
+        "I'd like a quote for an appointment-booking bot",
+        "can somebody from your team ring me back tomorrow",
+        "who should I speak to about automating our invoicing?",
+        "Quisiera hablar con alguien sobre un chatbot",
+        "Wir würden uns gern mit Ihnen treffen",
+    ):
+        got = ask(client, question)
+        assert got["answered"] is True, question
+        assert [a["url"] for a in got["answers"]] == ["/contact"], question  # type: ignore[index]
+    # Not a request to reach us: what a model does with meetings, and a price asked for.
+    meetings = ask(client, "Can foundation models summarise meetings?")
+    assert "/contact" not in [a["url"] for a in meetings["answers"]]  # type: ignore[union-attr]
+    assert ask(client, "How much does a quote for a chatbot usually come to?")["answered"] is False
+
+
 def test_two_questions_in_a_row_get_their_own_answers(client: FlaskClient) -> None:
     first = client.get("/ask?q=What%27s+next%3F").get_data(as_text=True)
     second = client.get("/ask?q=What+are+the+risks%3F").get_data(as_text=True)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from site_app.assistant.asking import wants_us
 from site_app.assistant.forms import BROAD, pointed_to
 from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit, Passage
-from site_app.assistant.kinds import asked_for, wants_us
+from site_app.assistant.kinds import asked_for
 from site_app.assistant.rerank import Ranking
 from site_app.assistant.verify import Found
 from site_app.assistant.words import content_words

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from site_app.assistant import fit_rerank, rerank, vocabulary
 from site_app.assistant.answer import answer, clean, ranked
+from site_app.assistant.asking import wants_us
 from site_app.assistant.index import HANDOFF, GuideIndex
-from site_app.assistant.kinds import wants_us
 from site_app.assistant.meaning import TOKENIZER, package_folder, shared_embeddings
 from site_app.assistant.rerank import Reranker
 from site_app.assistant.verify import MODEL, Found, features
@@ -42,6 +42,18 @@ THRESHOLDS = [t / 100 for t in range(10, 75, 5)]
 # most is kept. An answerable question handed off still shows its section beside "Ask our
 # team"; an unanswerable one answered shows a section that does not answer it.
 NEAR_BEST = 0.01
+# Only thresholds where the model fitted on every part keeps to the suite's bounds on those
+# parts are candidates: it costs right-first at most MAX_FIRST_COST against no doubt, hands off
+# at least MIN_HANDOFF, and at least MIN_LOOKALIKES of the unanswerable ones the engine would
+# answer without it. Round seven's NEAR_BEST alone chose 0.25, where first fell 0.05 on the
+# parts fitted on: the sum stayed flat only because hand-offs of answerable questions bought
+# hand-offs of unanswerable ones.
+# The suite asserts these on the doubt-only parts with the shipped re-ranker; here they are
+# read on every part with a re-ranker fitted without it, where a threshold's cost to first is
+# about a point higher (round seven, 0.35: 0.023 there, 0.032 here) and its look-alikes handed
+# off about five points higher (0.40: 0.68 there, 0.73 here); the cost bound keeps half a
+# point for that, the look-alikes' bound leans on NEAR_BEST preferring hand-off.
+MAX_FIRST_COST, MIN_HANDOFF, MIN_LOOKALIKES = 0.035, 0.9, 0.7
 
 
 def examples(index: GuideIndex, parts: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
@@ -117,11 +129,31 @@ def fit(parts: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
         held = np.array([r["part"] == part for r in rows])
         model = _fit(*_learned_from([r for r, h in zip(rows, held, strict=True) if not h]))
         doubt[held] = _doubt(model, np.array([r["x"] for r in rows if r["part"] == part]))
-    scored = {t: figures(rows, doubt, t) for t in THRESHOLDS}
-    best = max(sum(scored[t]) for t in THRESHOLDS)
-    near = [t for t in THRESHOLDS if sum(scored[t]) >= best - NEAR_BEST]
-    threshold = max(near, key=lambda t: (scored[t][1], t))
     w, b, mean, scale = _fit(*_learned_from(rows))
+    fitted = _doubt((w, b, mean, scale), np.array([r["x"] for r in rows]))
+    undoubted = figures(rows, fitted, float("inf"))[0]
+    answered = [r["expect"] == HANDOFF and r["got"] != HANDOFF for r in rows]
+    lookalikes = [r for r, a in zip(rows, answered, strict=True) if a]
+    bounded = [
+        t
+        for t in THRESHOLDS
+        if (within := figures(rows, fitted, t))[0] >= undoubted - MAX_FIRST_COST
+        and within[1] >= MIN_HANDOFF
+        and figures(lookalikes, fitted[np.array(answered)], t)[1] >= MIN_LOOKALIKES
+    ] or THRESHOLDS
+    for t in THRESHOLDS:  # what the choice was made from, for the one who runs the fit
+        within = figures(rows, fitted, t)
+        looked = figures(lookalikes, fitted[np.array(answered)], t)[1]
+        left_out = figures(rows, doubt, t)
+        print(
+            f"  {t:.2f}: fitted first {within[0]:.3f} (none {undoubted:.3f}), hand-off "
+            f"{within[1]:.3f}, look-alikes {looked:.3f}; left out {left_out[0]:.3f} / "
+            f"{left_out[1]:.3f}{'' if t in bounded else ' (out of bounds)'}"
+        )
+    scored = {t: figures(rows, doubt, t) for t in bounded}
+    best = max(sum(scored[t]) for t in bounded)
+    near = [t for t in bounded if sum(scored[t]) >= best - NEAR_BEST]
+    threshold = max(near, key=lambda t: (scored[t][1], t))
     return {
         "threshold": threshold,
         "left_one_part_out": {"first": scored[threshold][0], "handoff": scored[threshold][1]},

@@ -177,26 +177,8 @@ _KINDS["small talk"] = (
     r"\bmeaning of life\b",
 )
 _PATTERNS = [(kind, re.compile(p, re.IGNORECASE)) for kind, ps in _KINDS.items() for p in ps]
-# Asking Glissando to do something for the visitor ("can you build us a bot", "is that
-# something you do", "we'd like to hire you"): the contact details answer it (issue 25),
-# unless it also asks for a kind the team answers ("how much would you charge to build").
-_OFFERS = re.compile(
-    r"\b(can|could|would|will) (you|you guys|y'all|ye|glissando|your team) (make|build|develop|"
-    r"create|design|automate|set up|take on)\b(?! (your|its) own\b)"
-    r"|(?<!what )\bdo (you|you guys|glissando|your team) (make|build|develop|create|design|"
-    r"automate|do)\b(?! (your|its) own\b)"
-    r"|\bsomething (you|glissando|your team) (do|offer|could help)"
-    r"|\b(hire|work with|engage) (you|glissando|your team)\b",
-    re.IGNORECASE,
-)
 
 
 def asked_for(question: str) -> str | None:
     """The kind of answer ``question`` asks for, if the guide never holds that kind."""
     return next((kind for kind, pattern in _PATTERNS if pattern.search(question)), None)
-
-
-def wants_us(question: str) -> bool:
-    """Whether ``question`` asks Glissando to work for the visitor and for no kind only the
-    team answers: the contact details answer it, before any ranking or doubt."""
-    return _OFFERS.search(question) is not None and asked_for(question) is None
