@@ -50,6 +50,8 @@ PAIRS = (
     ("author_ab", "author_aa"),
     ("author_ac", "author_ad"),
     ("author_ad", "author_ac"),
+    ("author_ag", "author_ah"),
+    ("author_ah", "author_ag"),
 )
 
 

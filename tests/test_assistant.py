@@ -126,17 +126,22 @@ def test_coverage_decides_with_six_short_sections(client: FlaskClient) -> None:
     assert ask(client, "foundation models for baking sourdough bread")["answered"] is False
 
 
-def test_asking_us_to_build_something_gets_the_contact_details(client: FlaskClient) -> None:
-    """Issue 25: asking Glissando to work for the visitor is answered with how to reach the
-    team, unless it asks for what only the team can say (a price)."""
-    for question in (
-        "Can you build a chatbot for my shop?",
-        "we need an AI agent that books appointments, is that something you do?",
-        "We'd like to hire you for a workflow automation project",
-    ):
+def assert_contact_details(client: FlaskClient, *questions: str) -> None:
+    for question in questions:
         got = ask(client, question)
         assert got["answered"] is True, question
         assert [a["url"] for a in got["answers"]] == ["/contact"], question  # type: ignore[index]
+
+
+def test_asking_us_to_build_something_gets_the_contact_details(client: FlaskClient) -> None:
+    """Issue 25: asking Glissando to work for the visitor is answered with how to reach the
+    team, unless it asks for what only the team can say (a price)."""
+    assert_contact_details(
+        client,
+        "Can you build a chatbot for my shop?",
+        "we need an AI agent that books appointments, is that something you do?",
+        "We'd like to hire you for a workflow automation project",
+    )
     assert ask(client, "How much would you charge to build a chatbot?")["answered"] is False
     assert ask(client, "Does Glissando build its own models?")["answered"] is False
 
@@ -144,17 +149,15 @@ def test_asking_us_to_build_something_gets_the_contact_details(client: FlaskClie
 def test_asking_to_reach_a_person_gets_the_contact_details(client: FlaskClient) -> None:
     """Issue 25, round seven: a call, a meeting, a quote, a person to call back or to talk to,
     in the visitor's words (these are the brief's kinds, not questions of any part)."""
-    for question in (
+    assert_contact_details(
+        client,
         "could we set up a call next Tuesday?",
         "I'd like a quote for an appointment-booking bot",
         "can somebody from your team ring me back tomorrow",
         "who should I speak to about automating our invoicing?",
         "Quisiera hablar con alguien sobre un chatbot",
         "Wir würden uns gern mit Ihnen treffen",
-    ):
-        got = ask(client, question)
-        assert got["answered"] is True, question
-        assert [a["url"] for a in got["answers"]] == ["/contact"], question  # type: ignore[index]
+    )
     # Not a request to reach us: what a model does with meetings, and a price asked for.
     meetings = ask(client, "Can foundation models summarise meetings?")
     assert "/contact" not in [a["url"] for a in meetings["answers"]]  # type: ignore[union-attr]
