@@ -26,7 +26,9 @@ HANDOFF = "handoff"
 # fifty-first and fifty-second (fitted on), before round six changed anything; the
 # fifty-third and fifty-fourth after all of it, measured once. The fifty-fifth and fifty-sixth
 # were written with the fifty-seventh and fifty-eighth (fitted on), before round seven changed
-# anything; the fifty-ninth and sixtieth after all of it, measured once.
+# anything; the fifty-ninth and sixtieth after all of it, measured once. The sixty-first and
+# sixty-second were written with the sixty-third and sixty-fourth (fitted on), before round
+# eight changed anything.
 NEVER_TUNED = (
     "heldout",
     "twentysecond_final_blind",
@@ -51,6 +53,8 @@ NEVER_TUNED = (
     "fiftysixth_stranger_blind",
     "fiftyninth_stranger_blind",
     "sixtieth_stranger_blind",
+    "sixtyfirst_stranger_blind",
+    "sixtysecond_stranger_blind",
 )
 
 
@@ -74,6 +78,8 @@ DOUBT_ONLY = (
     "fiftysecond_train",
     "fiftyseventh_train",
     "fiftyeighth_train",
+    "sixtythird_train",
+    "sixtyfourth_train",
 )
 
 
