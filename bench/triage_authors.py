@@ -52,6 +52,8 @@ PAIRS = (
     ("author_ad", "author_ac"),
     ("author_ag", "author_ah"),
     ("author_ah", "author_ag"),
+    ("author_ai", "author_aj"),
+    ("author_aj", "author_ai"),
 )
 
 

@@ -164,6 +164,31 @@ def test_asking_to_reach_a_person_gets_the_contact_details(client: FlaskClient) 
     assert ask(client, "How much does a quote for a chatbot usually come to?")["answered"] is False
 
 
+def test_what_a_term_the_guide_only_lists_means_is_handed_off(client: FlaskClient) -> None:
+    """Issue 25, round eight: the guide lists terms in passing ("image recognition",
+    "frameworks", "personal assistants"); asked what one means, it has no definition to
+    give. Asked about a term in its own frame, or about a name it explains in brackets, it
+    answers as before. (Terms and wordings from the guide's lists, not from any part.)"""
+    for question in (
+        "what does image recognition mean?",
+        "Define frameworks",
+        "what are personal assistants",
+        "ok so what is content generation exactly",
+    ):
+        got = ask(client, question)
+        assert got["answered"] is False, question
+        assert got["suggestions"], question  # the closest sections stay beside "Ask our team"
+    page = client.get("/ask", query_string={"q": "What is language translation?"})
+    assert "it gives no definition of “language translation”" in page.get_data(as_text=True)
+    for question, section in (
+        ("Can foundation models help with language translation?", "real-world-applications"),
+        ("What is BERT?", "what-are-foundation-models"),
+        ("What are the benefits?", "benefits-of-foundation-models"),
+    ):
+        answers = ask(client, question)["answers"]
+        assert answers and answers[0]["url"] == f"/guide/{section}", question  # type: ignore[index]
+
+
 def test_two_questions_in_a_row_get_their_own_answers(client: FlaskClient) -> None:
     first = client.get("/ask?q=What%27s+next%3F").get_data(as_text=True)
     second = client.get("/ask?q=What+are+the+risks%3F").get_data(as_text=True)

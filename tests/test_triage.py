@@ -55,6 +55,8 @@ SIGNALS = [
     ({"message": "We provide data labeling. Can I share a sample project?"}, "pitch"),
     ({"message": "Only $499 per month, cancel anytime."}, "price_offer"),
     ({"message": "Your company has been nominated; pay the participation fee."}, "advance_fee"),
+    ({"message": "Please sign: https://docusign-envelopes.net/s/8f2a"}, "brand_link"),
+    ({"message": "Payout on hold, verify at https://paypal.com.account-review.ru"}, "brand_link"),
 ]
 
 
@@ -74,6 +76,9 @@ def test_each_signal_fires_on_its_case(change: dict[str, Any], signal: str) -> N
 GENUINE_ALONE = [
     {"message": "Our shop is https://www.atelierdupont.fr, could it get a chatbot?"},
     {"message": "Brief: https://docs.google.com/document/d/1xQ4bT9pLmZ0aR7/edit"},
+    # A brand's own site, and a site whose name only contains a brand's letters
+    {"message": "I signed it, see https://app.docusign.com/documents/details/4f1c"},
+    {"message": "Could you build a chatbot for our meetup? https://groups.io/g/startups-zurich"},
     {"message": "Budget is $15,000 to $25,000, we need it before Black Friday."},
     {"message": "URGENT: our bot supplier closed, please call me today ASAP."},
     {"message": "We want AI product descriptions that help our SEO."},

@@ -25,7 +25,8 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # after them; w and x (blind) and y and z (trained on) for its sixth, before any change of it,
 # and aa and ab (blind) after all of them, measured once; ac and ad (blind) and ae and af
 # (trained on) for its seventh, before any change of it, and ag and ah (blind) after all of
-# them, measured once.
+# them, measured once; ai and aj (blind) and ak and al (trained on) for its eighth, before
+# any change of it.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -50,6 +51,8 @@ HELD_OUT = (
     "author_ad",
     "author_ag",
     "author_ah",
+    "author_ai",
+    "author_aj",
 )
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
@@ -69,6 +72,8 @@ AUTHORS = {
     "z": ("author_z",),
     "ae": ("author_ae",),
     "af": ("author_af",),
+    "ak": ("author_ak",),
+    "al": ("author_al",),
 }
 PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}

@@ -148,6 +148,8 @@ def _answer(index: GuideIndex, question: str) -> Answer:
     if wants_us(question):
         return Answer(question, (index.plain(index.row_of(CONTACT)),))
     kind = asked_for(question)
+    if kind is None and (term := index.named.asked_meaning(question)):
+        kind = f"definition of “{term}”, which it only names"
     hits, by_words, meaning = ranked(index, question)
     best = hits[0]
     # A form ("what is it, in plain words?") answers for its passage when that comes first

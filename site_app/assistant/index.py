@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 from site_app.assistant.meaning import Meanings, shared_embeddings
 from site_app.assistant.passages import HANDOFF, Passage, passages, phrasings
 from site_app.assistant.rerank import Reranker
+from site_app.assistant.terms import NamedTerms
 from site_app.assistant.verify import Doubt
 from site_app.assistant.words import Vocabulary, content_words
 from site_app.guide.content import Guide
@@ -75,6 +76,9 @@ class GuideIndex:
         self._known = Vocabulary(
             t for p in self.passages for t in (p.title, p.indexed or p.text, p.asks)
         )
+        # Terms it only names in a list ("smart infrastructure"): what they mean is not here
+        guide_rows = [p for p in self.passages if p.key not in ("contact", HANDOFF)]
+        self.named = NamedTerms((p.text for p in guide_rows), (p.title for p in guide_rows))
         self.meanings = Meanings(shared_embeddings(), [phrasings(p) for p in self.passages])
         self._rows = {p.key: row for row, p in enumerate(self.passages)}
         # Whether the passage found answers what is asked (verify.py); off while fitting it

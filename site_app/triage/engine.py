@@ -7,7 +7,10 @@ import hashlib
 import re
 from functools import lru_cache
 
-from site_app.triage import text
+from site_app.triage import (
+    phishing,  # noqa: F401  (its signal registers itself)
+    text,
+)
 from site_app.triage.model import Memory, Outcome, Recalled, Submission, Verdict
 from site_app.triage.phrases import distinct
 from site_app.triage.rules import load_rules

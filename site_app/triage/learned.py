@@ -44,6 +44,8 @@ TRAINED_ON = (
     "author_z.toml",
     "author_ae.toml",
     "author_af.toml",
+    "author_ak.toml",
+    "author_al.toml",
 )
 # Letters and digits together; a run holding a digit is a code (an order number, a ticket
 # id, a hash), not a word: read as words, "3fa9bdec" gave "fa" and "bdec" whatever it was.

@@ -86,7 +86,7 @@ class Reader:
         marked_words = self.count(limits, "thresholds.marked_words", 4)
         signals = self.signals(self.table(data, "signals", "signals"), spam)
         domains = data.get("domains", {})
-        self.unknown(domains, "domains", {"shorteners", "shared", "risky_tlds"})
+        self.unknown(domains, "domains", {"shorteners", "shared", "risky_tlds", "brands"})
         index = PhraseIndex()
         sets = self.phrases(data.get("phrases", {}), spam, index)
         signals["pitch"] = self.pitch(self.table(data, "pitch", "pitch"), spam, index)
@@ -105,6 +105,7 @@ class Reader:
             risky_tlds=frozenset(
                 d.lower().lstrip(".") for d in self.strings(domains, "domains.risky_tlds")
             ),
+            brands=frozenset(b.lower() for b in self.strings(domains, "domains.brands")),
         )
 
     def weight(self, data: Mapping[str, Any], key: str, spam: float) -> tuple[float, bool]:

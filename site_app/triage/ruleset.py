@@ -31,6 +31,7 @@ SIGNALS: dict[str, dict[str, float]] = {
     "risky_tld": {},
     "no_request": {"min_words": 12},
     "link_only": {"max_words": 12},
+    "brand_link": {},
     "learned": {
         "at": 1,
         "at_low": 1,
@@ -46,6 +47,7 @@ SIGNALS: dict[str, dict[str, float]] = {
 # predates them, so an older copy still starts.
 LATER: dict[str, dict[str, float | bool]] = {
     "taught": {"weight": 1.0, "strong": True, "at": 0.5, "relief": 1.5},
+    "brand_link": {"weight": 0.7},
 }
 
 
@@ -83,3 +85,4 @@ class Rules:
     shared_domains: frozenset[str]
     risky_tlds: frozenset[str]
     model: Model
+    brands: frozenset[str] = frozenset()  # names phishing links dress up in
