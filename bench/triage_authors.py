@@ -54,6 +54,8 @@ PAIRS = (
     ("author_ah", "author_ag"),
     ("author_ai", "author_aj"),
     ("author_aj", "author_ai"),
+    ("author_am", "author_an"),
+    ("author_an", "author_am"),
 )
 
 

@@ -26,7 +26,7 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # and aa and ab (blind) after all of them, measured once; ac and ad (blind) and ae and af
 # (trained on) for its seventh, before any change of it, and ag and ah (blind) after all of
 # them, measured once; ai and aj (blind) and ak and al (trained on) for its eighth, before
-# any change of it.
+# any change of it, and am and an (blind) after all of them, measured once.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -53,6 +53,8 @@ HELD_OUT = (
     "author_ah",
     "author_ai",
     "author_aj",
+    "author_am",
+    "author_an",
 )
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
