@@ -79,6 +79,7 @@ GENUINE_ALONE = [
     # A brand's own site, and a site whose name only contains a brand's letters
     {"message": "I signed it, see https://app.docusign.com/documents/details/4f1c"},
     {"message": "Our export: https://doc-0k-8s-docs.googleusercontent.com/docs/4f1c"},
+    {"message": "Could the bot link to https://appleid.apple.com/account for resets?"},
     {"message": "Could you build a chatbot for our meetup? https://groups.io/g/startups-zurich"},
     {"message": "Budget is $15,000 to $25,000, we need it before Black Friday."},
     {"message": "URGENT: our bot supplier closed, please call me today ASAP."},

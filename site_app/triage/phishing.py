@@ -20,10 +20,10 @@ def _dressed(hostname: str, brands: frozenset[str], shared: frozenset[str]) -> s
     if site in shared:
         return None
     name = site.split(".", 1)[0]
+    if name in brands:
+        return None  # the brand's own site ("docusign.net", "zoom.us", "appleid.apple.com")
     parts = _PARTS.split(hostname)
-    for brand in brands:
-        if brand == name:
-            return None  # the brand's own site ("docusign.net", "zoom.us")
+    for brand in sorted(brands):
         inside = len(brand) >= MIN_INSIDE and any(brand in part for part in parts)
         if brand in parts or inside:
             return brand
