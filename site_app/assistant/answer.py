@@ -15,6 +15,7 @@ from site_app.assistant.asking import wants_us
 from site_app.assistant.forms import BROAD, pointed_to
 from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit, Passage
 from site_app.assistant.kinds import asked_for
+from site_app.assistant.passages import CONTACT
 from site_app.assistant.rerank import Ranking
 from site_app.assistant.verify import Found
 from site_app.assistant.words import content_words
@@ -39,7 +40,6 @@ MIN_TOPICAL = 0.2
 # "could it look at photos of my stock" is 0.215 from the applications, "could it tell me
 # the weather tomorrow" 0.13 ("could it tell me a joke", 0.21, passes: a known miss)
 MIN_FORMED = MIN_TOPICAL
-CONTACT = "contact"
 _NOT_SUGGESTED = (HANDOFF, CONTACT)  # "Ask our team" already stands beside suggestions
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")

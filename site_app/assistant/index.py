@@ -24,7 +24,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from site_app.assistant.meaning import Meanings, shared_embeddings
-from site_app.assistant.passages import HANDOFF, Passage, passages, phrasings
+from site_app.assistant.passages import CONTACT, HANDOFF, Passage, passages, phrasings
 from site_app.assistant.rerank import Reranker
 from site_app.assistant.terms import NamedTerms
 from site_app.assistant.verify import Doubt
@@ -77,7 +77,7 @@ class GuideIndex:
             t for p in self.passages for t in (p.title, p.indexed or p.text, p.asks)
         )
         # Terms it only names in a list ("smart infrastructure"): what they mean is not here
-        guide_rows = [p for p in self.passages if p.key not in ("contact", HANDOFF)]
+        guide_rows = [p for p in self.passages if p.key not in (CONTACT, HANDOFF)]
         self.named = NamedTerms((p.text for p in guide_rows), (p.title for p in guide_rows))
         self.meanings = Meanings(shared_embeddings(), [phrasings(p) for p in self.passages])
         self._rows = {p.key: row for row, p in enumerate(self.passages)}

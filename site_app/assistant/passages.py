@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from site_app.guide.content import Guide
 
 HANDOFF = "handoff"
+CONTACT = "contact"
 _PHRASE_END = re.compile(r"(?<=[.?!;:])\s+")
 
 
@@ -46,7 +47,7 @@ def passages(guide: Guide) -> list[Passage]:
     )
     rows.append(
         Passage(
-            "contact",
+            CONTACT,
             "Contact Glissando",
             f"Call {guide.phone}, write to {guide.email}, or send us a message.",
             "/contact",

@@ -15,7 +15,7 @@ _PARTS = re.compile(r"[.-]")
 MIN_INSIDE = 6  # letters a brand needs to be found inside a word ("googlebiz"), not "ups"
 
 
-def _dressed(hostname: str, brands: frozenset[str], shared: frozenset[str]) -> str | None:
+def _dressed(hostname: str, brands: tuple[str, ...], shared: frozenset[str]) -> str | None:
     site = text.registrable(hostname) or hostname
     if site in shared:
         return None
@@ -23,7 +23,7 @@ def _dressed(hostname: str, brands: frozenset[str], shared: frozenset[str]) -> s
     if name in brands:
         return None  # the brand's own site ("docusign.net", "zoom.us", "appleid.apple.com")
     parts = _PARTS.split(hostname)
-    for brand in sorted(brands):
+    for brand in brands:  # sorted when read: every host gives the same reason
         inside = len(brand) >= MIN_INSIDE and any(brand in part for part in parts)
         if brand in parts or inside:
             return brand

@@ -105,7 +105,7 @@ class Reader:
             risky_tlds=frozenset(
                 d.lower().lstrip(".") for d in self.strings(domains, "domains.risky_tlds")
             ),
-            brands=frozenset(b.lower() for b in self.strings(domains, "domains.brands")),
+            brands=tuple(sorted({b.lower() for b in self.strings(domains, "domains.brands")})),
         )
 
     def weight(self, data: Mapping[str, Any], key: str, spam: float) -> tuple[float, bool]:

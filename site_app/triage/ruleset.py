@@ -85,4 +85,4 @@ class Rules:
     shared_domains: frozenset[str]
     risky_tlds: frozenset[str]
     model: Model
-    brands: frozenset[str] = frozenset()  # names phishing links dress up in
+    brands: tuple[str, ...] = ()  # names phishing links dress up in, sorted
