@@ -28,7 +28,9 @@ HANDOFF = "handoff"
 # were written with the fifty-seventh and fifty-eighth (fitted on), before round seven changed
 # anything; the fifty-ninth and sixtieth after all of it, measured once. The sixty-first and
 # sixty-second were written with the sixty-third and sixty-fourth (fitted on), before round
-# eight changed anything; the sixty-fifth and sixty-sixth after all of it, measured once.
+# eight changed anything; the sixty-fifth and sixty-sixth after all of it, measured once. The
+# sixty-seventh and sixty-eighth were written with the sixty-ninth (fitted on), before round
+# nine changed anything.
 NEVER_TUNED = (
     "heldout",
     "twentysecond_final_blind",
@@ -57,6 +59,8 @@ NEVER_TUNED = (
     "sixtysecond_stranger_blind",
     "sixtyfifth_stranger_blind",
     "sixtysixth_stranger_blind",
+    "sixtyseventh_stranger_blind",
+    "sixtyeighth_stranger_blind",
 )
 
 
@@ -82,6 +86,7 @@ DOUBT_ONLY = (
     "fiftyeighth_train",
     "sixtythird_train",
     "sixtyfourth_train",
+    "sixtyninth_train",
 )
 
 
