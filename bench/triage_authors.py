@@ -56,6 +56,8 @@ PAIRS = (
     ("author_aj", "author_ai"),
     ("author_am", "author_an"),
     ("author_an", "author_am"),
+    ("author_ao", "author_ap"),
+    ("author_ap", "author_ao"),
 )
 
 

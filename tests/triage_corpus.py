@@ -26,7 +26,8 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # and aa and ab (blind) after all of them, measured once; ac and ad (blind) and ae and af
 # (trained on) for its seventh, before any change of it, and ag and ah (blind) after all of
 # them, measured once; ai and aj (blind) and ak and al (trained on) for its eighth, before
-# any change of it, and am and an (blind) after all of them, measured once.
+# any change of it, and am and an (blind) after all of them, measured once; ao and ap (blind)
+# and aq (trained on) for its ninth, before any change of it.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -55,6 +56,8 @@ HELD_OUT = (
     "author_aj",
     "author_am",
     "author_an",
+    "author_ao",
+    "author_ap",
 )
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
@@ -76,6 +79,7 @@ AUTHORS = {
     "af": ("author_af",),
     "ak": ("author_ak",),
     "al": ("author_al",),
+    "aq": ("author_aq",),
 }
 PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}
