@@ -30,7 +30,8 @@ HANDOFF = "handoff"
 # sixty-second were written with the sixty-third and sixty-fourth (fitted on), before round
 # eight changed anything; the sixty-fifth and sixty-sixth after all of it, measured once. The
 # sixty-seventh and sixty-eighth were written with the sixty-ninth (fitted on), before round
-# nine changed anything.
+# nine changed anything; the seventy-second and seventy-third with the seventieth and
+# seventy-first (fitted on), during it, before its doubt was refitted.
 NEVER_TUNED = (
     "heldout",
     "twentysecond_final_blind",
@@ -61,6 +62,8 @@ NEVER_TUNED = (
     "sixtysixth_stranger_blind",
     "sixtyseventh_stranger_blind",
     "sixtyeighth_stranger_blind",
+    "seventysecond_stranger_blind",
+    "seventythird_stranger_blind",
 )
 
 
@@ -87,6 +90,8 @@ DOUBT_ONLY = (
     "sixtythird_train",
     "sixtyfourth_train",
     "sixtyninth_train",
+    "seventieth_train",
+    "seventyfirst_train",
 )
 
 
