@@ -27,7 +27,8 @@ TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with 
 # (trained on) for its seventh, before any change of it, and ag and ah (blind) after all of
 # them, measured once; ai and aj (blind) and ak and al (trained on) for its eighth, before
 # any change of it, and am and an (blind) after all of them, measured once; ao and ap (blind)
-# and aq (trained on) for its ninth, before any change of it.
+# and aq (trained on) for its ninth, before any change of it; ar, as and at (trained on) and
+# au (blind) during it.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -58,6 +59,7 @@ HELD_OUT = (
     "author_an",
     "author_ao",
     "author_ap",
+    "author_au",
 )
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
@@ -80,6 +82,9 @@ AUTHORS = {
     "ak": ("author_ak",),
     "al": ("author_al",),
     "aq": ("author_aq",),
+    "ar": ("author_ar",),
+    "as": ("author_as",),
+    "at": ("author_at",),
 }
 PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}

@@ -25,6 +25,7 @@ from site_app.teaching import examples, refit
 from site_app.teaching.models import Refit
 from site_app.triage import engine
 from site_app.triage.learned import Model
+from site_app.triage.packed import Packed
 from site_app.triage.taught import NONE
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def learn_due(owner: str, batch_size: int, lease_seconds: float, stop: threading
             return 0  # another worker fits it; the next poll loads it
         model = _fit(row, site)
     else:
-        model = refit.loads(row.model, engine.active_rules().model.weights)
+        model = refit.loads(row.model)
         metrics.count_refit("loaded")
     engine.teach(refit.lessons(row.id, model, site))
     _state["key"] = key
@@ -108,12 +109,12 @@ def _fit(row: Refit, site: list[examples.Example]) -> Model:
 
 
 def _digest(model: Model) -> str:
-    """The shipped model's digest, so a release with a new one refits. Fed feature by
-    feature: the whole model as one JSON text (1 MB) grew this thread's heap for good."""
+    """The shipped model's digest, so a release with a new one refits: of its packed
+    weights (packed.py), the same bytes on every host."""
     if id(model) not in _digests:
-        digest = hashlib.sha256(repr(model.prior).encode())
-        for feature, weight in model.weights.items():  # the file's order, the same everywhere
-            digest.update(f"\n{feature}\t{weight!r}".encode())
+        weights = model.weights
+        packed = weights if isinstance(weights, Packed) else Packed(weights)
+        digest = hashlib.sha256(repr(model.prior).encode() + packed.fingerprint())
         _digests[id(model)] = digest.hexdigest()[:16]
     return _digests[id(model)]
 

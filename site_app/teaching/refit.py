@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -53,7 +52,7 @@ def fit(site: list[Example], traffic: list[str], shipped: Model) -> tuple[Model,
         raise RefitError(f"the refit took longer than {TIMEOUT} s") from None
     if done.returncode:
         raise RefitError(f"the refit failed: {done.stderr.strip()[-300:]}")
-    model = loads(done.stdout, shipped.weights)
+    model = loads(done.stdout)
     return model, changes(site, shipped, model, time.perf_counter() - started)
 
 
@@ -75,23 +74,29 @@ def changes(site: list[Example], shipped: Model, moved: Model, seconds: float) -
             before = sum(shipped.log_odds(t) for t in texts) / len(texts)
             after = before + sum(moved.log_odds(t) for t in texts) / len(texts)
             odds[label] = [round(before, 2), round(after, 2)]
-    most = sorted(moved.weights, key=lambda f: -abs(moved.weights[f]))[:MOVED]
+    delta = _moved(moved)
+    most = sorted(delta, key=lambda f: -abs(delta[f]))[:MOVED]
     return {
         "seconds": round(seconds, 2),
         "weight": round(sum(e.weight for e in site), 1),
-        "features": len(moved.weights),
+        "features": len(delta),
         "odds": odds,
-        "moved": [[f, shipped.weights.get(f, 0.0), moved.weights[f]] for f in most],
+        "moved": [[f, shipped.weights.get(f, 0.0), delta[f]] for f in most],
     }
 
 
+def _moved(model: Model) -> dict[str, float]:
+    """A refit's weights: the features it moved, by name (never packed)."""
+    if not isinstance(model.weights, dict):
+        raise TypeError("a refit's model holds the features it moved by name")
+    return model.weights
+
+
 def dumps(model: Model) -> str:
-    return json.dumps({"prior": model.prior, "weights": model.weights}, ensure_ascii=False)
+    return json.dumps({"prior": model.prior, "weights": _moved(model)}, ensure_ascii=False)
 
 
-def loads(text: str, known: Mapping[str, float] | None = None) -> Model:
-    """A model from JSON; a feature the ``known`` model has shares its key string."""
+def loads(text: str) -> Model:
+    """A model from JSON (what a refit moved: at most ``learned.MOST_MOVED`` features)."""
     data = json.loads(text)
-    keys = {k: k for k in known or {}}
-    weights = {keys.get(k, k): float(v) for k, v in data["weights"].items()}
-    return Model(float(data["prior"]), weights)
+    return Model(float(data["prior"]), {k: float(v) for k, v in data["weights"].items()})
