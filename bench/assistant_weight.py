@@ -30,16 +30,17 @@ CONFIGURATIONS: dict[str, dict[str, object]] = {
 
 @contextmanager
 def configured(settings: dict[str, object]) -> Iterator[None]:
-    """answer.py with ``settings`` in place of its own, restored afterwards."""
-    module = sys.modules["site_app.assistant.answer"]
-    saved = {name: getattr(module, name) for name in settings}
+    """answer.py and fusion.py with ``settings`` in place of their own, restored afterwards."""
+    modules = [sys.modules[f"site_app.assistant.{name}"] for name in ("answer", "fusion")]
+    owner = {name: next(m for m in modules if hasattr(m, name)) for name in settings}
+    saved = {name: getattr(owner[name], name) for name in settings}
     try:
         for name, value in settings.items():
-            setattr(module, name, value)
+            setattr(owner[name], name, value)
         yield
     finally:
         for name, value in saved.items():
-            setattr(module, name, value)
+            setattr(owner[name], name, value)
 
 
 def _counts(index: GuideIndex, questions: list[dict[str, str]]) -> str:

@@ -51,9 +51,11 @@ def test_the_doubt_hands_off_what_it_learned_and_still_offers_the_right_section(
         questions = load_questions()[part]
         first, among, handed_off = score(doubting, questions)
         plain_first, plain_among, plain_handed_off = score(plain, questions)
-        # Far more than without it, or near all of it where the ranker alone already hands
-        # off most (the forty-eighth: 0.88 without the doubt, 0.97 with it).
-        assert handed_off >= min(plain_handed_off + 0.1, 0.95), part
+        # More than without it in every part. Since round nine the doubt also answers some
+        # passages the gate alone hands off (far ones, at a lower threshold), so a part's
+        # gain is net of those: the forty-sixth 0.78 -> 0.87, the forty-eighth 0.87 -> 0.93
+        # (the bound was +0.1, or 0.95, while the gate's hand-offs were all kept).
+        assert handed_off >= plain_handed_off + 0.05, part
         # At most two of the part's answerable questions lose their section (0.02 of 80 was
         # 1.6 questions; round seven's threshold costs the fortieth two).
         answerable = sum(q["expect"] != HANDOFF for q in questions)

@@ -1,9 +1,8 @@
 """From a question to an answer: the best passages, or a hand-off to the team with the
 closest sections beside it.
 
-Two rankings are fused, each by rank, not by score (reciprocal rank fusion): FTS5's by
-the guide's words (coverage, then BM25) and WordLlama's by meaning. Ranks, because
-neither score compares across questions and the two do not compare with each other.
+The passages are ranked (fusion.py), the hand-made gate says whether the best is close
+to the question (``route``), and the fitted doubt (verify.py) whether it answers it.
 """
 
 from __future__ import annotations
@@ -13,21 +12,15 @@ from dataclasses import dataclass, replace
 
 from site_app.assistant.asking import wants_us
 from site_app.assistant.forms import BROAD, pointed_to
+from site_app.assistant.fusion import ranked
 from site_app.assistant.index import HANDOFF, MAX_LENGTH, MIN_COVERAGE, GuideIndex, Hit, Passage
 from site_app.assistant.kinds import asked_for
 from site_app.assistant.passages import CONTACT
-from site_app.assistant.rerank import Ranking
 from site_app.assistant.verify import Found
 from site_app.assistant.words import content_words
 
 MAX_ANSWERS = 2
 MAX_SUGGESTIONS = 2
-RANK_OFFSET = 60  # reciprocal rank fusion's k: weight / (k + rank) from each ranking
-# The meaning counts half: on the parts never tuned on (twelfth, fourteenth, fifteenth) it
-# ranks the right section first for 82 of 101 at 0.5 against 80 at 1.0 and 78 at 0
-# (docs/incoming/assistant-weight.md)
-WORDS_WEIGHT, MEANING_WEIGHT, CUE_WEIGHT, FORM_WEIGHT = 1.0, 0.5, 1.0, 1.0
-CLEAR_LEAD = 0.25  # coverage by which the words' best passage leads the next, to decide alone
 MIN_MEANING = 0.3  # similarity that answers a question whose words the guide lacks
 MIN_MEANING_ALONE = 0.7  # the same, when no word of the question is the guide's
 MIN_REST = 0.2  # similarity the words a passage lacks must have to it, for that
@@ -67,59 +60,6 @@ def too_long(question: str) -> bool:
     return len(question) > MAX_LENGTH
 
 
-def ranked(index: GuideIndex, question: str) -> tuple[list[Hit], list[Hit], list[float]]:
-    """Every passage either ranking finds, best first; FTS5's ranking alone; and
-    each row's similarity by meaning (by row number). The fitted re-ranker (rerank.py),
-    when the index has one, orders what the hand-made ranking found."""
-    ranking, found, by_bm25 = handmade(index, question)
-    order = ranking.fused
-    if index.reranker is not None:
-        order = index.reranker.order(question, ranking)
-    return [found.get(row) or index.plain(row) for row in order], by_bm25, ranking.meaning
-
-
-def handmade(index: GuideIndex, question: str) -> tuple[Ranking, dict[int, Hit], list[Hit]]:
-    """The hand-made ranking, the passages the words found (by row), and FTS5's ranking.
-
-    Fused by rank, except where the words decide clearly: a passage with most of the
-    question's words and a lead of CLEAR_LEAD over the next comes first ("Are
-    foundation models biased?" is about bias, though "foundation models" is section 1).
-    """
-    meaning = index.meanings.similarities(index.respelt(question))
-    # Ties in coverage are broken by meaning, not by BM25, which says little over nine
-    # short rows: "What can foundation models do?" has both words in five passages.
-    by_bm25 = index.search(question)
-    by_words = sorted(by_bm25, key=lambda h: (-h.coverage, -meaning[_row(index, h)]))
-    by_meaning = sorted(range(len(meaning)), key=lambda row: -meaning[row])
-    rows = [_row(index, hit) for hit in by_words]
-    fused: dict[int, float] = {}
-    cued = [row for row, p in enumerate(index.passages) if _cued(question, p.cues)]
-    formed = [index.row_of(key) for key in pointed_to(question)]
-    rankings = (
-        (rows, WORDS_WEIGHT),
-        (by_meaning, MEANING_WEIGHT),
-        (cued, CUE_WEIGHT),
-        (formed, FORM_WEIGHT),
-    )
-    for ranking, weight in rankings:
-        for rank, row in enumerate(ranking):
-            fused[row] = fused.get(row, 0.0) + weight / (RANK_OFFSET + rank + 1)
-    coverage = [h.coverage for h in by_words] + [0.0, 0.0]
-    if coverage[0] >= MIN_COVERAGE and coverage[0] - coverage[1] >= CLEAR_LEAD:
-        fused[rows[0]] = float("inf")
-    found = dict(zip(rows, by_words, strict=True))
-    everyone = range(len(meaning))
-    seen = Ranking(
-        coverage=[found[row].coverage if row in found else 0.0 for row in everyone],
-        meaning=meaning,
-        by_words=rows,
-        fused=sorted(fused, key=lambda row: -fused[row]),
-        cued=[row in cued for row in everyone],
-        formed=[row in formed for row in everyone],
-    )
-    return seen, found, by_bm25
-
-
 def answer(index: GuideIndex, question: str) -> Answer:
     """The passages that answer ``question`` (already cleaned), or none and the closest.
 
@@ -137,16 +77,24 @@ def answer(index: GuideIndex, question: str) -> Answer:
     return result
 
 
-def _answer(index: GuideIndex, question: str) -> Answer:
-    """The passages that answer ``question`` as a whole, or none and the closest.
+@dataclass(frozen=True)
+class Route:
+    """Where a question stands before the doubt is asked."""
 
-    The first is answered when most of the question's words are in it, or its meaning is
-    close enough, and the question does not ask for a kind of answer the guide never
-    gives. A second passage is given only for words of the question the first does not
-    contain: "Are they biased, and what comes next?" gets both sections.
+    hits: list[Hit]  # every passage either ranking found, best first
+    meaning: list[float]  # the question's similarity to each passage, by row
+    kind: str | None  # a kind of answer the guide never holds
+    formed: bool  # a form names what is asked and the best passage answers it: no doubt
+    far: bool  # not close by the hand-made gate: answered only if the doubt is surer
+    handed: bool  # handed off whatever the doubt says (a kind, the sales row, no topic word)
+
+
+def route(index: GuideIndex, question: str) -> Route:
+    """The ranking and the hand-made gate's view of its best passage.
+
+    Close: most of the question's words are in it, or its meaning is close enough; and
+    a question sharing only some of the guide's words is near its topic at all.
     """
-    if wants_us(question):
-        return Answer(question, (index.plain(index.row_of(CONTACT)),))
     kind = asked_for(question)
     if kind is None and (term := index.named.asked_meaning(question)):
         kind = f"definition of “{term}”, which it only names"
@@ -156,20 +104,47 @@ def _answer(index: GuideIndex, question: str) -> Answer:
     key = best.passage.key
     formed = key in pointed_to(question)
     formed = formed and (key not in BROAD or meaning[_row(index, best)] >= MIN_FORMED)
-    if not formed and not content_words(question):  # "hi there": no word to carry a topic
-        return Answer(question, ())
     close = best.coverage >= MIN_COVERAGE or _close_in_meaning(index, question, best, meaning)
     close = formed or (close and (best.coverage >= 1 or max(meaning) >= MIN_TOPICAL))
     # The sales row by words ("can you build a bot for my shop?"), unless a form asks
     # what the models do ("could one of these run a support bot for my shop?")
-    sales = not formed and by_words and by_words[0].passage.key == HANDOFF
+    sales = not formed and bool(by_words) and by_words[0].passage.key == HANDOFF
+    wordless = not formed and not content_words(question)  # "hi there": no topic word
+    # A far passage no nearer in meaning than an off-topic question's ("can it help me
+    # lose weight": 0.15) is not the doubt's to answer
+    off_topic = not close and meaning[_row(index, best)] < MIN_TOPICAL
+    handed = bool(kind) or sales or wordless or off_topic
+    return Route(hits, meaning, kind, formed, not close, handed)
+
+
+def _answer(index: GuideIndex, question: str) -> Answer:
+    """The passages that answer ``question`` as a whole, or none and the closest.
+
+    The first is answered when the gate finds it close and the doubt (verify.py) does
+    not doubt it, or the gate finds it far and the doubt is surer of it; never when the
+    question asks for a kind of answer the guide never gives. A second passage is given
+    only for words of the question the first does not contain: "Are they biased, and
+    what comes next?" gets both sections.
+    """
+    if wants_us(question):
+        return Answer(question, (index.plain(index.row_of(CONTACT)),))
+    seen = route(index, question)
+    hits, meaning, best = seen.hits, seen.meaning, seen.hits[0]
+    if not seen.formed and not content_words(question):
+        return Answer(question, ())
     # A form names what is asked and its passage answers it; anything else must also not
-    # be doubted (verify.py), which is asked last: a question handed off anyway costs nothing
-    if kind or not close or sales or (not formed and _doubted(index, question, best, meaning)):
-        return Answer(question, (), _suggestions(index, hits, meaning), kind)
+    # be doubted, which is asked last: a question handed off anyway costs nothing
+    if seen.handed or (not seen.formed and _doubted(index, question, seen)):
+        return Answer(question, (), _suggestions(index, hits, meaning), seen.kind)
     kept, covered = [best], best.words
     for hit in hits[1:]:
-        if len(kept) < MAX_ANSWERS and hit.passage.key != HANDOFF and hit.words - covered:
+        # The contact details answer a request alone, never beside a section ("can they
+        # summarise meetings?" shares "meeting" with them)
+        if (
+            len(kept) < MAX_ANSWERS
+            and hit.passage.key not in _NOT_SUGGESTED
+            and hit.words - covered
+        ):
             kept.append(hit)
             covered |= hit.words
     # Unsure: passages that match as many words, or the one closest in meaning when that
@@ -193,14 +168,13 @@ def _close_in_meaning(index: GuideIndex, question: str, best: Hit, meaning: list
     return not best.words or index.meanings.similarities(" ".join(rest), [row])[row] >= MIN_REST
 
 
-def _doubted(index: GuideIndex, question: str, best: Hit, meaning: list[float]) -> bool:
-    """The passage is close but, by the fitted model, does not answer what is asked."""
-    found = Found(best.coverage, meaning, _row(index, best))
-    return index.doubt is not None and index.doubt.doubts(question, found)
-
-
-def _cued(question: str, cues: tuple[str, ...]) -> bool:
-    return any(re.search(rf"\b{re.escape(cue)}\b", question, re.IGNORECASE) for cue in cues)
+def _doubted(index: GuideIndex, question: str, seen: Route) -> bool:
+    """Far by the gate with no fitted model, or, by the model, not what is asked."""
+    if index.doubt is None:
+        return seen.far
+    best = seen.hits[0]
+    found = Found(best.coverage, seen.meaning, _row(index, best), seen.far)
+    return index.doubt.doubts(question, found)
 
 
 def _row(index: GuideIndex, hit: Hit) -> int:

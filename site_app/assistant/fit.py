@@ -6,10 +6,10 @@ write rerank.json and doubt.json.
 QUESTIONS.toml holds parts (one writer each) of questions with the passage that should
 answer each, or "handoff" (tests/data/assistant_questions.toml). The model learns from
 the questions the engine answers without it: those the guide does not answer are the
-doubted ones. Its threshold is chosen by leaving one part out at a time, so it is the one
-that does best on a writer the model never read; parts left out (blind ones) are never
-read at all. numpy is needed here and only here (the dev lock has it): a worker reads the
-weights with plain Python.
+doubted ones. Its thresholds are chosen by leaving one part out at a time
+(thresholds.py), so they are the ones that do best on a writer the model never read;
+parts left out (blind ones) are never read at all. numpy is needed here and there only
+(the dev lock has it): a worker reads the weights with plain Python.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from site_app.assistant import fit_rerank, rerank, vocabulary
-from site_app.assistant.answer import answer, clean, ranked
+from site_app.assistant.answer import answer, clean, route
 from site_app.assistant.asking import wants_us
 from site_app.assistant.index import HANDOFF, GuideIndex
 from site_app.assistant.meaning import TOKENIZER, package_folder, shared_embeddings
 from site_app.assistant.rerank import Reranker
+from site_app.assistant.thresholds import choose
 from site_app.assistant.verify import MODEL, Found, features
 from site_app.guide.content import load_guide
 
@@ -36,21 +37,6 @@ if TYPE_CHECKING:  # numpy is imported where a fit runs: the runtime install has
 
 L2 = 30.0  # chosen by leaving one part out, and on the stranger parts 22-26 (no longer blind)
 STEPS, RATE = 600, 0.5
-THRESHOLDS = [t / 100 for t in range(10, 75, 5)]
-# Left one part out, right-first plus hand-off is nearly flat across thresholds (within a
-# point from 0.30 to 0.45): of those within NEAR_BEST of the best, the one that hands off
-# most is kept. An answerable question handed off still shows its section beside "Ask our
-# team"; an unanswerable one answered shows a section that does not answer it.
-NEAR_BEST = 0.01
-# Only thresholds where the model fitted on every part keeps to the suite's bounds on those
-# parts are candidates: it costs right-first at most MAX_FIRST_COST against no doubt, hands off
-# at least MIN_HANDOFF, and at least MIN_LOOKALIKES of the unanswerable ones the engine would
-# answer without it. NEAR_BEST alone chose 0.25 in round seven, where first fell 0.05: the sum
-# stayed flat only because hand-offs of answerable questions bought those of unanswerable ones.
-# The suite reads the bounds on the doubt-only parts with the shipped re-ranker; here they are
-# read on every part with a re-ranker fitted without it, where a threshold's cost to first is
-# about a point higher (0.35: 0.023 there, 0.032 here), hence 0.035 for the suite's 0.03.
-MAX_FIRST_COST, MIN_HANDOFF, MIN_LOOKALIKES = 0.035, 0.9, 0.7
 
 
 def examples(index: GuideIndex, parts: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
@@ -64,14 +50,23 @@ def examples(index: GuideIndex, parts: dict[str, list[dict[str, str]]]) -> list[
         index.reranker = Reranker(shared_embeddings(), keys, left_out)
         for q in questions:
             asked = clean(q["q"])
-            hits, _, meaning = ranked(index, asked)
-            found = Found(hits[0].coverage, meaning, index.row(hits[0].passage))
-            result = answer(index, asked)
-            got = result.hits[0].passage.key if result.answered else HANDOFF
-            x = features(shared_embeddings(), asked, found)
-            # A request to work with us is answered before the doubt is asked: not its to learn
-            fixed = wants_us(asked)
-            rows.append({"part": part, "x": x, "expect": q["expect"], "got": got, "fixed": fixed})
+            seen = route(index, asked)
+            best = seen.hits[0]
+            found = Found(best.coverage, seen.meaning, index.row(best.passage), seen.far)
+            # A request to work with us, and a form, are answered before the doubt is asked
+            fixed = wants_us(asked) or seen.formed
+            got = answer(index, asked) if fixed else None
+            rows.append(
+                {
+                    "part": part,
+                    "x": features(shared_embeddings(), asked, found),
+                    "expect": q["expect"],
+                    "top": got.hits[0].passage.key if got and got.answered else best.passage.key,
+                    "fixed": fixed,
+                    "handed": seen.handed and not fixed,
+                    "far": seen.far,
+                }
+            )
     return rows
 
 
@@ -98,26 +93,14 @@ def _doubt(model: Fitted, x: np.ndarray) -> np.ndarray:
 def _learned_from(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
-    answered = [r for r in rows if r["got"] != HANDOFF and not r["fixed"]]
-    return np.array([r["x"] for r in answered]), np.array(
-        [r["expect"] == HANDOFF for r in answered], float
+    asked = [r for r in rows if not r["fixed"] and not r["handed"]]  # what the doubt decides
+    return np.array([r["x"] for r in asked]), np.array(
+        [r["expect"] == HANDOFF for r in asked], float
     )
 
 
-def figures(rows: list[dict[str, Any]], doubt: np.ndarray, threshold: float) -> tuple[float, float]:
-    """Right section first (answerable) and handed off (unanswerable), with the doubt."""
-    kept = [
-        r["got"] if d <= threshold or r["fixed"] else HANDOFF
-        for r, d in zip(rows, doubt, strict=True)
-    ]
-    answerable = [(r, k) for r, k in zip(rows, kept, strict=True) if r["expect"] != HANDOFF]
-    rest = [k for r, k in zip(rows, kept, strict=True) if r["expect"] == HANDOFF]
-    first = sum(k == r["expect"] for r, k in answerable) / max(1, len(answerable))
-    return first, sum(k == HANDOFF for k in rest) / max(1, len(rest))
-
-
 def fit(parts: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
-    """The model fitted on every part, with the threshold that left-out parts prefer."""
+    """The model fitted on every part, with the thresholds that left-out parts prefer."""
     import numpy as np
 
     rows = examples(GuideIndex(load_guide(), doubting=False), parts)
@@ -127,33 +110,13 @@ def fit(parts: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
         model = _fit(*_learned_from([r for r, h in zip(rows, held, strict=True) if not h]))
         doubt[held] = _doubt(model, np.array([r["x"] for r in rows if r["part"] == part]))
     w, b, mean, scale = _fit(*_learned_from(rows))
-    fitted = _doubt((w, b, mean, scale), np.array([r["x"] for r in rows]))
-    undoubted = figures(rows, fitted, float("inf"))[0]
-    answered = [r["expect"] == HANDOFF and r["got"] != HANDOFF for r in rows]
-    lookalikes = [r for r, a in zip(rows, answered, strict=True) if a]
-    bounded = [
-        t
-        for t in THRESHOLDS
-        if (within := figures(rows, fitted, t))[0] >= undoubted - MAX_FIRST_COST
-        and within[1] >= MIN_HANDOFF
-        and figures(lookalikes, fitted[np.array(answered)], t)[1] >= MIN_LOOKALIKES
-    ] or THRESHOLDS
-    for t in THRESHOLDS:  # what the choice was made from, for the one who runs the fit
-        within = figures(rows, fitted, t)
-        looked = figures(lookalikes, fitted[np.array(answered)], t)[1]
-        left_out = figures(rows, doubt, t)
-        print(
-            f"  {t:.2f}: fitted first {within[0]:.3f} (none {undoubted:.3f}), hand-off "
-            f"{within[1]:.3f}, look-alikes {looked:.3f}; left out {left_out[0]:.3f} / "
-            f"{left_out[1]:.3f}{'' if t in bounded else ' (out of bounds)'}"
-        )
-    scored = {t: figures(rows, doubt, t) for t in bounded}
-    best = max(sum(scored[t]) for t in bounded)
-    near = [t for t in bounded if sum(scored[t]) >= best - NEAR_BEST]
-    threshold = max(near, key=lambda t: (scored[t][1], t))
+    threshold, far, scored = choose(
+        rows, doubt, _doubt((w, b, mean, scale), np.array([r["x"] for r in rows]))
+    )
     return {
         "threshold": threshold,
-        "left_one_part_out": {"first": scored[threshold][0], "handoff": scored[threshold][1]},
+        "threshold_far": far,
+        "left_one_part_out": {"first": scored[0], "handoff": scored[1]},
         "parts": sorted(parts),
         "bias": round(b, 6),
         "weights": [round(float(v), 6) for v in w],

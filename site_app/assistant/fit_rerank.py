@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from site_app.assistant.answer import clean, handmade
+from site_app.assistant.answer import clean
+from site_app.assistant.fusion import handmade
 from site_app.assistant.index import HANDOFF, GuideIndex
 from site_app.assistant.meaning import shared_embeddings
 from site_app.assistant.rerank import DIMENSIONS, question_vector, signals

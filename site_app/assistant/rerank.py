@@ -1,6 +1,6 @@
 """Which passage answers a question, learned from visitors' questions: a re-ranker.
 
-The hand-made ranking (answer.ranked: the guide's words, WordLlama's meaning, cues and
+The hand-made ranking (fusion.ranked: the guide's words, WordLlama's meaning, cues and
 question forms, fused by rank) puts the right section first for about 0.89 of the
 questions strangers wrote. It ranks by what the question shares with each passage; it
 cannot learn that "is my data safe with these?" belongs to the concerns, or that "how
