@@ -31,7 +31,8 @@ HANDOFF = "handoff"
 # eight changed anything; the sixty-fifth and sixty-sixth after all of it, measured once. The
 # sixty-seventh and sixty-eighth were written with the sixty-ninth (fitted on), before round
 # nine changed anything; the seventy-second and seventy-third with the seventieth and
-# seventy-first (fitted on), during it, before its doubt was refitted.
+# seventy-first (fitted on), during it, before its doubt was refitted; the seventy-fourth to
+# seventy-seventh (fitted on) later in it.
 NEVER_TUNED = (
     "heldout",
     "twentysecond_final_blind",
@@ -92,6 +93,10 @@ DOUBT_ONLY = (
     "sixtyninth_train",
     "seventieth_train",
     "seventyfirst_train",
+    "seventyfourth_train",
+    "seventyfifth_train",
+    "seventysixth_train",
+    "seventyseventh_train",
 )
 
 
