@@ -184,9 +184,32 @@ def test_what_a_term_the_guide_only_lists_means_is_handed_off(client: FlaskClien
         ("Can foundation models help with language translation?", "real-world-applications"),
         ("What is BERT?", "what-are-foundation-models"),
         ("What are the benefits?", "benefits-of-foundation-models"),
+        ("what are large-scale AI models", "what-are-foundation-models"),  # what it defines
+        ("what's next?", "the-future-of-ai-with-foundation-models"),  # one word is no term
     ):
         answers = ask(client, question)["answers"]
         assert answers and answers[0]["url"] == f"/guide/{section}", question  # type: ignore[index]
+
+
+def test_what_a_term_the_guide_uses_but_never_explains_means_is_handed_off(
+    client: FlaskClient,
+) -> None:
+    """Issue 25, round nine: a term of two words or more, all of them the guide's, that it
+    uses in passing outside a list and never explains ("promote transfer learning", "a wide
+    range of downstream tasks", "cutting-edge tech stacks"): the guide defines only what
+    its definitions' subjects name ("Foundation models are ..."). (Terms from the guide's
+    sentences, not from any part.)"""
+    for question in (
+        "what does development efficiency mean",
+        "Define broad datasets",
+        "what are flexible starting points?",
+        "whats a cutting-edge tech stack",
+    ):
+        got = ask(client, question)
+        assert got["answered"] is False, question
+        assert got["suggestions"], question
+    page = client.get("/ask", query_string={"q": "What are broad datasets?"})
+    assert "it gives no definition of “broad datasets”" in page.get_data(as_text=True)
 
 
 def test_two_questions_in_a_row_get_their_own_answers(client: FlaskClient) -> None:

@@ -8,9 +8,12 @@ the section that lists a term, but "what does smart infrastructure mean?" or "wh
 API?" asks for a definition that section never gives. So the terms are read from the
 guide itself, as the items of its enumerations ("a, b, and c", "from a to b", "via a and
 b"): a name it explains in brackets ("CLIP (for vision-language)") is not one, nor is any
-word of a section's title. A question that only asks what such a term means is handed
-off; a question about the term in the guide's own frame ("how do they help drug
-discovery?") is not a definition and is answered as before.
+word of a section's title. The same holds for any other term made of the guide's words
+that it uses without explaining ("promote transfer learning", "downstream tasks"): the
+guide defines only what its definitions' subjects name ("Foundation models are ...").
+A question that only asks what such a term means is handed off; a question about the term
+in the guide's own frame ("how do they help drug discovery?") is not a definition and is
+answered as before.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from site_app.assistant.words import STOPWORDS
 
 _WORD = re.compile(r"[^\W\d_][\w-]*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_DESCRIBED = re.compile(r"[\w-]+ \([^)]*\)")  # "BERT (for understanding context in text)"
+_DESCRIBED = re.compile(r"([\w-]+) \([^)]*\)")  # "BERT (for understanding context in text)"
 _FROM_TO = re.compile(r"\bfrom ([\w -]+?) to ([\w -]+?)(?=[,.—;]|$)")
 _VIA = re.compile(r"\bvia ([\w -]+?) and ([\w -]+?)(?=[,.]|$)")
 _LIST_SPLIT = re.compile(r",\s*(?:and |or )?|\s+and\s+")
@@ -43,6 +46,8 @@ _ASKS_MEANING = re.compile(
     re.IGNORECASE,
 )
 _NEUTRAL = frozenset({"ai"})  # "AI democratization": the term is what follows
+# A definition: a sentence that opens on its subject and "is" or "are"
+_DEFINES = re.compile(r"^(?P<subject>[\w -]{3,40}?) (?:is|are) ")
 
 
 def _stem(word: str) -> str:
@@ -71,28 +76,45 @@ def _items(sentence: str) -> list[str]:
 
 
 class NamedTerms:
-    """The guide's enumerated terms, as word tuples ("smart", "infrastructure", "system")."""
+    """The guide's enumerated terms, as word tuples ("smart", "infrastructure", "system"),
+    and every other word it uses without defining it."""
 
     def __init__(self, texts: Iterable[str], titles: Iterable[str]) -> None:
+        texts = list(texts)
+        sentences = [s for text in texts for s in _SENTENCE.split(text)]
+        # What the guide explains: its titles' words, the names it describes in brackets,
+        # and the subjects of its definitions ("Foundation models are large-scale AI
+        # models..."; "These models are..." makes "model" one too)
         explained = {w for title in titles for w in _words(title)}
+        explained |= {w for s in sentences for m in _DESCRIBED.findall(s) for w in _words(m)}
+        defined = (_DEFINES.match(s) for s in sentences)
+        explained |= {w for m in defined if m for w in _words(m["subject"])}
         terms = set()
-        for text in texts:
-            for sentence in _SENTENCE.split(text):
-                for item in _items(sentence):
-                    words = _words(item)
-                    if 1 <= len(words) <= MAX_TERM and not explained & set(words):
-                        terms.add(words)
+        for sentence in sentences:
+            for item in _items(sentence):
+                words = _words(item)
+                if 1 <= len(words) <= MAX_TERM and not explained & set(words):
+                    terms.add(words)
         self.terms = frozenset(terms)
+        self.explained = frozenset(explained)
+        self.vocabulary = frozenset(w for text in texts for w in _words(text))
 
     def asked_meaning(self, question: str) -> str | None:
-        """The term, when ``question`` only asks what one the guide names means."""
+        """The term, when ``question`` only asks what one the guide names means: one it
+        lists, or one made of its words that it never explains ("transfer learning",
+        "downstream tasks", "a tech stack")."""
         asked = _ASKS_MEANING.match(question.strip())
         if not asked:
             return None
-        words = tuple(w for w in _words(asked["term"]) if w not in _NEUTRAL)
+        named = _words(asked["term"])
+        words = tuple(w for w in named if w not in _NEUTRAL)
         if not words:
             return None
         for term in self.terms:
             if words[: len(term)] == term or term[: len(words)] == words:
                 return asked["term"].strip()
+        # Two words at least: one alone is as often no term at all ("what's next")
+        unexplained = self.explained.isdisjoint(words) and self.vocabulary.issuperset(words)
+        if len(named) >= 2 and unexplained:
+            return asked["term"].strip()
         return None
