@@ -87,6 +87,7 @@ class Route:
     formed: bool  # a form names what is asked and the best passage answers it: no doubt
     far: bool  # not close by the hand-made gate: answered only if the doubt is surer
     handed: bool  # handed off whatever the doubt says (a kind, the sales row, no topic word)
+    wordless: bool  # no word to carry a topic ("hi there"): handed off with no suggestion
 
 
 def route(index: GuideIndex, question: str) -> Route:
@@ -114,7 +115,7 @@ def route(index: GuideIndex, question: str) -> Route:
     # lose weight": 0.15) is not the doubt's to answer
     off_topic = not close and meaning[_row(index, best)] < MIN_TOPICAL
     handed = bool(kind) or sales or wordless or off_topic
-    return Route(hits, meaning, kind, formed, not close, handed)
+    return Route(hits, meaning, kind, formed, not close, handed, wordless)
 
 
 def _answer(index: GuideIndex, question: str) -> Answer:
@@ -130,7 +131,7 @@ def _answer(index: GuideIndex, question: str) -> Answer:
         return Answer(question, (index.plain(index.row_of(CONTACT)),))
     seen = route(index, question)
     hits, meaning, best = seen.hits, seen.meaning, seen.hits[0]
-    if not seen.formed and not content_words(question):
+    if seen.wordless:
         return Answer(question, ())
     # A form names what is asked and its passage answers it; anything else must also not
     # be doubted, which is asked last: a question handed off anyway costs nothing

@@ -64,8 +64,8 @@ def choose(
 
     The close one as before the far ones were the doubt's (``far`` 0: never answered):
     within the bounds, near the best left out, handing off most. Then the far one, of
-    those within the bounds too, that gives most right first left out without handing
-    off less than the close one alone did.
+    those within the bounds too, that gives most right first left out for at most
+    FAR_HANDOFF_COST less hand-off than the close one alone.
     """
     import numpy as np
 
@@ -92,15 +92,14 @@ def choose(
     best = max(sum(scored[t]) for t in closes)
     near = [t for t in closes if sum(scored[t]) >= best - NEAR_BEST]
     threshold = max(near, key=lambda t: (scored[t][1], t))
+    with_far = {f: figures(rows, doubt, threshold, f) for f in FAR_THRESHOLDS if f <= threshold}
     fars = [
         f
-        for f in FAR_THRESHOLDS
-        if f <= threshold
-        and bounded(threshold, f)
-        and figures(rows, doubt, threshold, f)[1] >= scored[threshold][1] - FAR_HANDOFF_COST
+        for f, (_, handoff) in with_far.items()
+        if bounded(threshold, f) and handoff >= scored[threshold][1] - FAR_HANDOFF_COST
     ]
-    far = max(fars, key=lambda f: (figures(rows, doubt, threshold, f)[0], -f), default=0.0)
-    return threshold, far, figures(rows, doubt, threshold, far)
+    far = max(fars, key=lambda f: (with_far[f][0], -f), default=0.0)
+    return threshold, far, with_far[far]
 
 
 def _shown(figures: tuple[float, float], bounded: bool) -> str:

@@ -10,13 +10,13 @@ So the doubt is a model: logistic regression over what the question is (its mean
 vector, and the vector of its first words, which carry its form: "write me", "which is
 better", "how does ... work", "do you ...") and how the ranker found its passage
 (coverage, similarities, the lead of the best, the question's length, and whether the
-hand-made gate calls the passage far). It is
-fitted by ``python -m site_app.assistant.fit`` on questions written by many hands, the
-engine's answers as they stand, and chosen by leaving one writer's part out at a time. An
-answer it doubts is handed to the team with the closest sections beside "Ask our team".
-Two thresholds: one for a passage the gate finds close, and a lower one for a passage it
-finds far, which is answered only when the model is surer of it (round nine: the gate
-alone handed off two in three of the answerable questions lost).
+hand-made gate calls the passage far). It is fitted by ``python -m site_app.assistant.fit``
+on questions written by many hands, the engine's answers as they stand, and chosen by
+leaving one writer's part out at a time. An answer it doubts is handed to the team with
+the closest sections beside "Ask our team". Two thresholds: one for a passage the gate
+finds close, and a lower one for a passage it finds far, which is answered only when the
+model is surer of it (round nine: the gate alone handed off two in three of the
+answerable questions lost).
 """
 
 from __future__ import annotations
