@@ -32,7 +32,8 @@ HANDOFF = "handoff"
 # sixty-seventh and sixty-eighth were written with the sixty-ninth (fitted on), before round
 # nine changed anything; the seventy-second and seventy-third with the seventieth and
 # seventy-first (fitted on), during it, before its doubt was refitted; the seventy-fourth to
-# seventy-seventh (fitted on) later in it.
+# seventy-seventh (fitted on) later in it. The seventy-eighth and seventy-ninth were written
+# with the eightieth and eighty-first (fitted on), before round ten changed anything.
 NEVER_TUNED = (
     "heldout",
     "twentysecond_final_blind",
@@ -65,6 +66,8 @@ NEVER_TUNED = (
     "sixtyeighth_stranger_blind",
     "seventysecond_stranger_blind",
     "seventythird_stranger_blind",
+    "seventyeighth_stranger_blind",
+    "seventyninth_stranger_blind",
 )
 
 
@@ -97,6 +100,8 @@ DOUBT_ONLY = (
     "seventyfifth_train",
     "seventysixth_train",
     "seventyseventh_train",
+    "eightieth_train",
+    "eightyfirst_train",
 )
 
 
