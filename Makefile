@@ -53,12 +53,12 @@ test: lint tools
 bench: tools
 	$(BIN)/python -m bench
 
-# Retrain triage's wording model from its TRAINED_ON parts (site_app/triage/learned.py) and
+# Retrain triage's wording model from its TRAINED_ON parts (site_app/triage/training.py) and
 # rebuild its disposable domains from the installed package (disposable.py), then refit the
 # Chatbot's re-ranker and doubt after the guide, its phrasings or the engine change: every
 # question part but the never-tuned ones (the suite checks all three were done).
 fit: $(VENV)/.dev
-	$(BIN)/python -m site_app.triage.learned
+	$(BIN)/python -m site_app.triage.training
 	$(BIN)/python -c "from site_app.triage.disposable import main; main()"
 	$(BIN)/python -m site_app.assistant.fit tests/data/assistant_questions.toml --leave-out \
 		$$($(BIN)/python -c "from tests.assistant_quality import NEVER_TUNED; print(*NEVER_TUNED)")

@@ -24,7 +24,7 @@ from bench import header, site_env
 from bench.assistant import _get
 from bench.site import PAGES, _memory, _worker_pid
 from site_app.teaching import examples, refit
-from site_app.triage import engine, learned
+from site_app.triage import engine, learned, training
 from site_app.triage.taught import NONE, Lessons
 from tests import triage_corpus as corpus
 from tests.servers import Gunicorn
@@ -87,12 +87,12 @@ def pooled(results: list[list[tuple[corpus.Entry, object]]]) -> corpus.Figures:
 def run_cross_author() -> None:
     header("cross-author: the model trained without one set of writers, that set judged")
     rows = {
-        name: learned.examples([part_path(p) for p in parts])
+        name: training.examples([part_path(p) for p in parts])
         for name, parts in corpus.AUTHORS.items()
     }
     results = []
     for out, parts in corpus.AUTHORS.items():
-        model = learned.train([pair for name, got in rows.items() if name != out for pair in got])
+        model = training.train([pair for name, got in rows.items() if name != out for pair in got])
         with judging_with(model):
             found = [corpus.run(corpus.load(part)) for part in parts]
         results += found

@@ -11,23 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from site_app.triage import RulesError, Submission, judge, load_rules
-from site_app.triage.learned import (
-    TRAINED_ON,
-    features,
-    from_corpus,
-    load_model,
-    main,
-    train,
-)
+from site_app.triage.learned import DEFAULT, features, load_model, load_packed, packed
 from site_app.triage.memory import LocalMemory
+from site_app.triage.packed import Packed
 from site_app.triage.ruleset import DEFAULT as RULES
+from site_app.triage.training import TRAINED_ON, from_corpus, main, train
 from tests.triage_corpus import HELD_OUT, TRAINED
 
 
 def test_the_shipped_model_is_the_training_parts_retrained() -> None:
     assert not {Path(name).stem for name in TRAINED_ON} & set(HELD_OUT)
     again = from_corpus(*(TRAINED / name for name in TRAINED_ON))
-    assert load_model() == again, "retrain: python -m site_app.triage.learned ... (learned.py)"
+    assert load_model() == again, "retrain: python -m site_app.triage.training (training.py)"
 
 
 PITCHES = [
@@ -62,7 +57,30 @@ def test_the_command_writes_a_model_the_rules_read(tmp_path: Path) -> None:
     assert main([str(corpus), str(out)]) == 0
     written = load_model(out)
     assert written == from_corpus(corpus) and written.weights["your website"] > 0
+    assert out.with_suffix(".bin").exists()  # what a worker reads
     assert main([str(out)]) == 2  # a corpus and where to write: no arguments retrain the shipped
+
+
+def test_a_worker_reads_the_packed_file_only_when_it_was_packed_from_the_json(
+    tmp_path: Path,
+) -> None:
+    """learned.bin ships beside learned.json; a JSON edited since (or a copy without its
+    .bin) is parsed and packed instead, never judged with stale weights."""
+    shipped = load_packed()
+    assert isinstance(shipped.weights, Packed)
+    assert shipped.weights.fingerprint() == packed(load_model()).weights.fingerprint()
+    assert DEFAULT.with_suffix(".bin").stat().st_size < DEFAULT.stat().st_size
+    copy = tmp_path / "learned.json"
+    copy.write_bytes(DEFAULT.read_bytes())
+    (tmp_path / "learned.bin").write_bytes(DEFAULT.with_suffix(".bin").read_bytes())
+    assert load_packed(copy).weights.get("your website") == shipped.weights.get("your website")
+    edited = load_model(copy)
+    copy.write_text(json.dumps({"prior": edited.prior, "weights": {"your website": 9.0}}))
+    assert (
+        load_packed(copy).weights.get("your website") == 9.0 and len(load_packed(copy).weights) == 1
+    )
+    (tmp_path / "learned.bin").write_bytes(b"GLWORDS1 truncated")
+    assert load_packed(copy).weights.get("your website") == 9.0
 
 
 @pytest.mark.parametrize(

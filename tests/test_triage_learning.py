@@ -20,7 +20,7 @@ from site_app.extensions import db
 from site_app.outbox.models import GENUINE, HELD, PENDING, SPAM, Inquiry
 from site_app.teaching import examples, loop
 from site_app.teaching.models import Refit
-from site_app.triage import engine, learned
+from site_app.triage import engine, learned, training
 from site_app.triage.taught import Decided, Neighbours, shingles
 from tests.conftest import deliver, judge, submit, wait_for
 from tests.http import send_inquiry
@@ -77,9 +77,9 @@ def test_a_reworded_copy_shares_most_triples_and_a_same_topic_text_few() -> None
 
 def test_one_decision_moves_only_the_features_it_contains() -> None:
     base = learned.load_model()
-    corpus = learned.shipped_examples()
+    corpus = training.shipped_examples()
     text = "zebrafish aquarium kits zebrafish aquarium kits for your office lobby"
-    moved = learned.refine(base, corpus, [(True, text), (True, text)], [3.0, 3.0])
+    moved = training.refine(base, corpus, [(True, text), (True, text)], [3.0, 3.0])
     assert moved.prior == 0 and set(moved.weights) <= learned.features(text)
     assert "zebrafish" in moved.weights and "#<the" not in moved.weights  # common: never
     assert moved.log_odds("Could you build a chatbot for our dental clinic?") == 0

@@ -7,11 +7,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_app.triage import Submission, Verdict, judge, learned
+from site_app.triage import Submission, Verdict, judge, training
 from site_app.triage.memory import LocalMemory
 
 CORPUS = Path(__file__).resolve().parent / "data" / "triage"  # the held-out parts
-TRAINED = learned.CORPUS  # the parts the shipped model is trained on ship with the site
+TRAINED = training.CORPUS  # the parts the shipped model is trained on ship with the site
 # blind: written with tuned before tuning; fresh: written after, in new wording. Neither
 # is tuned on, and their misses are not printed. training2: written in new wording before
 # the second round of work, and trained on with tuned; final: written with it, never

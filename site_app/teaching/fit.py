@@ -12,7 +12,7 @@ import sys
 
 from site_app.teaching.examples import Example
 from site_app.teaching.refit import dumps, shipped_corpus
-from site_app.triage import learned, load_rules
+from site_app.triage import load_rules, training
 from site_app.triage.ruleset import DEFAULT
 
 
@@ -21,7 +21,7 @@ def main() -> int:
     given = json.load(sys.stdin)
     site = [Example(bool(s), str(m), float(w)) for s, m, w in given["site"]]
     base = load_rules(os.environ.get("TRIAGE_RULES") or DEFAULT).model
-    model = learned.refine(
+    model = training.refine(
         base,
         shipped_corpus(),
         [(e.spam, e.message) for e in site],

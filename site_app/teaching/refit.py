@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from site_app.teaching.examples import Example
-from site_app.triage import learned
+from site_app.triage import training
 from site_app.triage.learned import Model
 from site_app.triage.taught import Decided, Lessons, Neighbours
 
@@ -27,7 +27,7 @@ class RefitError(RuntimeError):
 
 @lru_cache(maxsize=1)
 def shipped_corpus() -> tuple[tuple[bool, str], ...]:
-    return tuple(learned.shipped_examples())
+    return tuple(training.shipped_examples())
 
 
 def fit(site: list[Example], traffic: list[str], shipped: Model) -> tuple[Model, dict[str, Any]]:
@@ -97,6 +97,6 @@ def dumps(model: Model) -> str:
 
 
 def loads(text: str) -> Model:
-    """A model from JSON (what a refit moved: at most ``learned.MOST_MOVED`` features)."""
+    """A model from JSON (what a refit moved: at most ``training.MOST_MOVED`` features)."""
     data = json.loads(text)
     return Model(float(data["prior"]), {k: float(v) for k, v in data["weights"].items()})

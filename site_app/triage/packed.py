@@ -29,10 +29,21 @@ def digest(feature: str) -> int:
 class Packed:
     """Feature -> weight, read-only: ``get``, ``[]``, ``in``, ``len`` and ``weigh``."""
 
+    ROW = 12  # bytes a feature takes: its digest and its weight
+
     def __init__(self, weights: Mapping[str, float]) -> None:
         pairs = sorted((digest(f), w) for f, w in weights.items())
         self._digests = array("q", (d for d, _ in pairs))
         self._weights = array("f", (w for _, w in pairs))
+
+    @classmethod
+    def frombytes(cls, data: bytes) -> Packed:
+        """What ``fingerprint`` gave, read back with no object made per feature."""
+        packed = cls({})
+        count = len(data) // cls.ROW
+        packed._digests.frombytes(data[: count * 8])
+        packed._weights.frombytes(data[count * 8 : count * cls.ROW])
+        return packed
 
     def _at(self, feature: str) -> int | None:
         d = digest(feature)
@@ -65,5 +76,6 @@ class Packed:
         return total, known
 
     def fingerprint(self) -> bytes:
-        """The packed weights as bytes, the same on every host: what a digest is taken of."""
+        """The packed weights as bytes, the same on every (little-endian) host: what a
+        digest is taken of, and what learned.bin holds."""
         return self._digests.tobytes() + self._weights.tobytes()

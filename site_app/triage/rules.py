@@ -30,7 +30,7 @@ def load_rules(path: Path | str = DEFAULT) -> Rules:
     if not isinstance(model_path, str):
         raise reader.fail("learned_model", "expected the path of a model file")
     try:  # relative to the rules file, so a copy can sit beside its own model
-        model = learned.packed(learned.load_model(Path(path).parent / model_path))
+        model = learned.load_packed(Path(path).parent / model_path)
     except (OSError, ValueError) as error:
         raise reader.fail("learned_model", f"{model_path}: not a model ({error})") from None
     return replace(rules, model=model)
