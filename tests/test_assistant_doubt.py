@@ -12,6 +12,7 @@ from site_app.assistant.answer import answer, clean, route
 from site_app.assistant.asking import wants_us
 from site_app.assistant.fit import fit
 from site_app.assistant.index import GuideIndex
+from site_app.assistant.neighbours import MEMORY
 from site_app.assistant.verify import MODEL, Found
 from site_app.guide.content import load_guide
 from tests.assistant_quality import DOUBT_ONLY, HANDOFF, NEVER_TUNED, load_questions, score
@@ -30,7 +31,8 @@ def test_the_shipped_model_is_the_one_the_questions_give() -> None:
     """Nobody edits doubt.json by hand or forgets to refit after the engine changes: a
     refit on the same parts (the never-tuned ones left out) gives the same weights."""
     parts = {k: v for k, v in load_questions().items() if k not in NEVER_TUNED}
-    refitted, shipped = fit(parts), json.loads(MODEL.read_text(encoding="utf-8"))
+    (refitted, memory), shipped = fit(parts), json.loads(MODEL.read_text(encoding="utf-8"))
+    assert memory.tobytes() == MEMORY.read_bytes()  # the questions the doubt remembers
     assert refitted["parts"] == shipped["parts"]
     assert refitted["threshold"] == shipped["threshold"]
     assert refitted["weights"] == pytest.approx(shipped["weights"], abs=1e-4)

@@ -105,6 +105,9 @@ def route(index: GuideIndex, question: str) -> Route:
     key = best.passage.key
     formed = key in pointed_to(question)
     formed = formed and (key not in BROAD or meaning[_row(index, best)] >= MIN_FORMED)
+    # An editor's [related] word is the guide's by their say: a passage holding every topic
+    # word of the question, one through such a word, answers it as a form does
+    formed = formed or (best.coverage >= 1 and any(map(index.taught, best.words)))
     close = best.coverage >= MIN_COVERAGE or _close_in_meaning(index, question, best, meaning)
     close = formed or (close and (best.coverage >= 1 or max(meaning) >= MIN_TOPICAL))
     # The sales row by words ("can you build a bot for my shop?"), unless a form asks

@@ -1,5 +1,5 @@
 """Fit the re-ranker (fit_rerank.py) and the doubt (verify.py) on visitors' questions and
-write rerank.json and doubt.json.
+write rerank.json, doubt.json and the doubt's memory of the questions (asked.bin).
 
     python -m site_app.assistant.fit QUESTIONS.toml [--leave-out PART ...]
 
@@ -25,6 +25,7 @@ from site_app.assistant.answer import answer, clean, route
 from site_app.assistant.asking import wants_us
 from site_app.assistant.index import HANDOFF, GuideIndex
 from site_app.assistant.meaning import TOKENIZER, package_folder, shared_embeddings
+from site_app.assistant.neighbours import MEMORY, Asked
 from site_app.assistant.rerank import Reranker
 from site_app.assistant.thresholds import choose
 from site_app.assistant.verify import MODEL, Found, features
@@ -70,6 +71,25 @@ def examples(index: GuideIndex, parts: dict[str, list[dict[str, str]]]) -> list[
     return rows
 
 
+def remembered(index: GuideIndex, rows: list[dict[str, Any]]) -> Asked:
+    """Each row's nearest questions among the other parts' (neighbours.py), as a
+    stranger's question meets those of every part, added to its features; and the memory
+    of every part's questions that the site ships."""
+    keys = [p.key for p in index.passages]
+
+    def of(others: list[dict[str, Any]]) -> Asked:
+        return Asked.of(keys, [(r["x"], index.row_of(r["expect"])) for r in others])
+
+    for part in {r["part"] for r in rows}:
+        asked = of([r for r in rows if r["part"] != part])
+        for r in rows:
+            if r["part"] == part:
+                r["shares"] = asked.shares(r["x"], index.row_of(r["top"]))
+    for r in rows:
+        r["x"] = [*r["x"], *r.pop("shares")]
+    return of(rows)
+
+
 def _fit(x: np.ndarray, y: np.ndarray) -> Fitted:
     import numpy as np
 
@@ -99,11 +119,14 @@ def _learned_from(rows: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def fit(parts: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
-    """The model fitted on every part, with the thresholds that left-out parts prefer."""
+def fit(parts: dict[str, list[dict[str, str]]]) -> tuple[dict[str, Any], Asked]:
+    """The model fitted on every part, with the thresholds that left-out parts prefer, and
+    the memory of the questions it read."""
     import numpy as np
 
-    rows = examples(GuideIndex(load_guide(), doubting=False), parts)
+    index = GuideIndex(load_guide(), doubting=False)
+    rows = examples(index, parts)
+    memory = remembered(index, rows)
     doubt = np.zeros(len(rows))
     for part in parts:
         held = np.array([r["part"] == part for r in rows])
@@ -113,7 +136,7 @@ def fit(parts: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
     threshold, far, scored = choose(
         rows, doubt, _doubt((w, b, mean, scale), np.array([r["x"] for r in rows]))
     )
-    return {
+    fitted = {
         "threshold": threshold,
         "threshold_far": far,
         "left_one_part_out": {"first": scored[0], "handoff": scored[1]},
@@ -123,6 +146,7 @@ def fit(parts: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
         "mean": [round(float(v), 6) for v in mean],
         "scale": [round(float(v), 6) for v in scale],
     }
+    return fitted, memory
 
 
 def main() -> None:
@@ -138,8 +162,9 @@ def main() -> None:
     reranker = fit_rerank.fit(fit_rerank.collect(parts))
     rerank.MODEL.write_text(json.dumps(reranker, indent=0) + "\n", encoding="utf-8")
     print(f"{rerank.MODEL}: {len(reranker['rows'])} passages")
-    fitted = fit(parts)
+    fitted, memory = fit(parts)
     MODEL.write_text(json.dumps(fitted, indent=0) + "\n", encoding="utf-8")
+    MEMORY.write_bytes(memory.tobytes())
     print(
         f"{MODEL}: threshold {fitted['threshold']}, left one part out {fitted['left_one_part_out']}"
     )

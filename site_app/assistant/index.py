@@ -119,6 +119,10 @@ class GuideIndex:
             return question
         return " ".join(fixed.get(w.casefold(), w) for w in question.split())
 
+    def taught(self, word: str) -> bool:
+        """Whether ``word`` is the guide's only through an editor's ``[related]`` entry."""
+        return word not in self._known and bool(self._related(word))
+
     def _related(self, word: str) -> list[str]:
         rows = self._query("SELECT terms FROM related WHERE related MATCH ?", _exact(word))
         return [term for (terms,) in rows for term in terms.split("\n")]  # a phrase stays one

@@ -10,13 +10,14 @@ So the doubt is a model: logistic regression over what the question is (its mean
 vector, and the vector of its first words, which carry its form: "write me", "which is
 better", "how does ... work", "do you ...") and how the ranker found its passage
 (coverage, similarities, the lead of the best, the question's length, and whether the
-hand-made gate calls the passage far). It is fitted by ``python -m site_app.assistant.fit``
-on questions written by many hands, the engine's answers as they stand, and chosen by
-leaving one writer's part out at a time. An answer it doubts is handed to the team with
-the closest sections beside "Ask our team". Two thresholds: one for a passage the gate
-finds close, and a lower one for a passage it finds far, which is answered only when the
-model is surer of it (round nine: the gate alone handed off two in three of the
-answerable questions lost).
+hand-made gate calls the passage far), and what became of the questions nearest it among
+those it was fitted on (neighbours.py: round ten). It is fitted by
+``python -m site_app.assistant.fit`` on questions written by many hands, the engine's
+answers as they stand, and chosen by leaving one writer's part out at a time. An answer
+it doubts is handed to the team with the closest sections beside "Ask our team". Two
+thresholds: one for a passage the gate finds close, and a lower one for a passage it
+finds far, which is answered only when the model is surer of it (round nine: the gate
+alone handed off two in three of the answerable questions lost).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_app.assistant.meaning import Embeddings
+from site_app.assistant.neighbours import MEMORY, Asked
 from site_app.assistant.words import content_words
 
 MODEL = Path(__file__).with_name("doubt.json")
@@ -48,12 +50,17 @@ class Found:
     far: bool = False
 
 
-def features(embeddings: Embeddings, question: str, found: Found) -> list[float]:
-    """What the model reads, in the order of its weights (fit.py writes them)."""
+def features(
+    embeddings: Embeddings, question: str, found: Found, asked: Asked | None = None
+) -> list[float]:
+    """What the model reads, in the order of its weights (fit.py writes them); the
+    nearest questions' shares last, when ``asked`` holds them."""
     words = question.casefold().split()
     ordered = sorted(found.meaning, reverse=True) + [0.0, 0.0]
+    vector = embeddings.vector(" ".join(words))
+    remembered = asked.shares(vector, found.best) if asked else ()
     return [
-        *embeddings.vector(" ".join(words))[:DIMENSIONS],
+        *vector[:DIMENSIONS],
         *embeddings.vector(" ".join(words[:HEAD_WORDS]))[:DIMENSIONS],
         found.coverage,
         ordered[0],
@@ -62,15 +69,17 @@ def features(embeddings: Embeddings, question: str, found: Found) -> list[float]
         len(content_words(question)) / 10,
         min(len(words), 60) / 30,
         float(found.far),
+        *remembered,
     ]
 
 
 class Doubt:
     """The fitted model: standardised features, one weight each, a bias and a threshold."""
 
-    def __init__(self, embeddings: Embeddings, path: Path = MODEL) -> None:
+    def __init__(self, embeddings: Embeddings, path: Path = MODEL, memory: Path = MEMORY) -> None:
         fitted = json.loads(path.read_text(encoding="utf-8"))
         self._embeddings = embeddings
+        self._asked = Asked.load(memory)
         self._mean: list[float] = fitted["mean"]
         self._scale: list[float] = fitted["scale"]
         self._weights: list[float] = fitted["weights"]
@@ -80,7 +89,7 @@ class Doubt:
 
     def of(self, question: str, found: Found) -> float:
         """The probability that the guide does not answer ``question`` at all."""
-        x = features(self._embeddings, question, found)
+        x = features(self._embeddings, question, found, self._asked)
         z = self._bias + sum(
             w * (v - m) / s
             for w, v, m, s in zip(self._weights, x, self._mean, self._scale, strict=True)
