@@ -58,6 +58,8 @@ PAIRS = (
     ("author_an", "author_am"),
     ("author_ao", "author_ap"),
     ("author_ap", "author_ao"),
+    ("author_av", "author_ax"),
+    ("author_ax", "author_av"),
 )
 
 

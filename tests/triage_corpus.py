@@ -28,7 +28,8 @@ TRAINED = training.CORPUS  # the parts the shipped model is trained on ship with
 # them, measured once; ai and aj (blind) and ak and al (trained on) for its eighth, before
 # any change of it, and am and an (blind) after all of them, measured once; ao and ap (blind)
 # and aq (trained on) for its ninth, before any change of it; ar, as and at (trained on) and
-# au (blind) during it.
+# au (blind) during it; av and ax (blind) and aw (trained on) for its tenth, before any
+# change of it.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -60,6 +61,8 @@ HELD_OUT = (
     "author_ao",
     "author_ap",
     "author_au",
+    "author_av",
+    "author_ax",
 )
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
@@ -85,6 +88,7 @@ AUTHORS = {
     "ar": ("author_ar",),
     "as": ("author_as",),
     "at": ("author_at",),
+    "aw": ("author_aw",),
 }
 PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}

@@ -45,6 +45,7 @@ TRAINED_ON = (
     "author_ar.toml",
     "author_as.toml",
     "author_at.toml",
+    "author_aw.toml",
 )
 # Logistic regression by stochastic gradient descent, in a fixed order (reproducible).
 # Chosen with 5- and 10-fold cross-validation on the training parts (see
