@@ -34,12 +34,24 @@ from tests.servers import Gunicorn
 ANSWERED = "/ask?q=" + quote("What are the risks?")
 UNANSWERED = "/ask?q=" + quote("What are your prices?")
 LOOK_ALIKE = "/ask?q=" + quote("Who built CLIP?")
-TARGETS = {
+# A question the doubt cannot decide without its nearest questions (neighbours.py)
+NEAREST = "/ask?q=" + quote("how do they help hospitals?")
+TARGETS: dict[str, str | list[str]] = {
     "GET /contact": "/contact",
     "/ask answered": ANSWERED,
     "/ask hand-off": UNANSWERED,
     "/ask look-alike": LOOK_ALIKE,
+    "/ask nearest": NEAREST,
 }
+
+
+def visitors_mix() -> list[str]:
+    """Strangers' questions in turn (the never-tuned parts, every tenth): what /ask costs
+    over what visitors ask, not over one question."""
+    asked = [q["q"] for part in NEVER_TUNED for q in load_questions()[part]][::10]
+    return ["/ask?q=" + quote(q) for q in asked]
+
+
 ROUNDS, PER_ROUND = 5, 200
 
 
@@ -179,13 +191,17 @@ def run_latency() -> None:
     with tempfile.TemporaryDirectory() as tmp, Gunicorn(site_env(Path(tmp)), workers=2) as site:
         url = urlsplit(site.url)
         address = (url.hostname or "", url.port or 80)
-        samples: dict[str, list[float]] = {name: [] for name in TARGETS}
-        for path in TARGETS.values():
-            for _ in range(20):
-                _get(address, url.netloc, path)  # warm-up
+        targets = {**TARGETS, "/ask visitors' mix": visitors_mix()}
+        paths = {name: p if isinstance(p, list) else [p] for name, p in targets.items()}
+        samples: dict[str, list[float]] = {name: [] for name in paths}
+        for each in paths.values():
+            for n in range(20):
+                _get(address, url.netloc, each[n % len(each)])  # warm-up
         for _ in range(ROUNDS):
-            for name, path in TARGETS.items():
-                samples[name] += [_get(address, url.netloc, path) for _ in range(PER_ROUND)]
+            for name, each in paths.items():
+                samples[name] += [
+                    _get(address, url.netloc, each[n % len(each)]) for n in range(PER_ROUND)
+                ]
     base = statistics.median(samples["GET /contact"])
     for name, values in samples.items():
         p50 = statistics.median(values)

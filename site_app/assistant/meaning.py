@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from site_app.assistant import vocabulary
+from site_app.assistant.products import Columns
 
 _WEIGHTS = Path("weights", "l2_supercat_256.safetensors")
 TOKENIZER = Path("tokenizers", "l2_supercat_tokenizer_config.json")
@@ -109,42 +110,60 @@ def shared_embeddings() -> Embeddings:
     return Embeddings()
 
 
-def similarity(a: Vector, b: Vector) -> float:
-    return float(sum(map(operator.mul, a, b)))  # the cosine: both have unit length
-
-
 class Meanings:
     """Each passage's phrasings as vectors, computed once at start-up: its title, each
     sentence of its text and each of its readers' questions. A question's similarity to a
     passage is mostly its best similarity to any of them (``_closest``), so one good
-    phrasing in ``asks`` is enough for a paraphrase of it to find its section."""
+    phrasing in ``asks`` is enough for a paraphrase of it to find its section.
+
+    The similarities to every phrasing are taken at once (products.py) over the vectors in
+    fixed point, FIXED bits after the point: they agree with floating point to 1e-6."""
 
     def __init__(self, embeddings: Embeddings, passages: list[list[str]]) -> None:
         self._embeddings = embeddings
-        self._vectors = [[embeddings.vector(text) for text in texts] for texts in passages]
+        vectors = [embeddings.vector(text) for texts in passages for text in texts]
+        self._owners = [row for row, texts in enumerate(passages) for _ in texts]
+        self._rows = len(passages)
+        # Values of -1 to 1 stored as 0 to 2 ** (FIXED + 1); a sum of products is within
+        # 2 ** (2 FIXED + 8) of 0 for 128 dimensions, well inside 8-byte fields
+        columns = [[_fixed(v[d]) + _ONE for v in vectors] for d in range(embeddings.dimensions)]
+        self._columns = Columns(columns, 8, _BIAS)
 
     def similarities(self, question: str, rows: list[int] | None = None) -> list[float]:
         """The question's similarity to each passage (or to those in ``rows``, others 0)."""
-        asked = self._embeddings.vector(question)
+        asked = [_fixed(v) for v in self._embeddings.vector(question)]
+        sums, _ = self._columns.sums(asked)
+        offset = _BIAS + _ONE * sum(asked)  # what the stored values' offset added
+        found: list[list[float]] = [[] for _ in range(self._rows)]
+        for owner, total in zip(self._owners, sums, strict=True):
+            found[owner].append((total - offset) / _ONE**2)
         return [
-            _closest(asked, vectors) if rows is None or row in rows else 0.0
-            for row, vectors in enumerate(self._vectors)
+            _closest(found[row]) if rows is None or row in rows else 0.0
+            for row in range(self._rows)
         ]
 
 
-def _closest(asked: Vector, vectors: list[Vector]) -> float:
+FIXED = 24
+_ONE = 1 << FIXED
+_BIAS = 1 << (2 * FIXED + 9)
+
+
+def _fixed(value: float) -> int:
+    return round(value * _ONE)
+
+
+def _closest(similarities: list[float]) -> float:
     """The best similarity to a passage's phrasings, a fifth of it from the second best: the
     best of many noisy similarities favours the passages with most phrasings, and one stray
     phrasing close by chance. Measured on every part but the never-tuned fourteenth: right
     section first in 453 of 480 answerable questions with the best alone, 459 with this
     (no part worse); from 0.35 for the second, some parts lose."""
     best = second = 0.0
-    for v in vectors:
-        s = similarity(asked, v)
+    for s in similarities:
         if s > best:
             best, second = s, best
         elif s > second:
             second = s
-    if len(vectors) < 2:
+    if len(similarities) < 2:
         return best
     return (1 - SECOND_WEIGHT) * best + SECOND_WEIGHT * second
