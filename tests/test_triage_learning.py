@@ -86,6 +86,21 @@ def test_one_decision_moves_only_the_features_it_contains() -> None:
     assert moved.log_odds(text) > 0.5
 
 
+def test_what_sales_found_in_both_kinds_is_not_moved() -> None:
+    """A word in a delivered inquiry and in a marked pitch says nothing of either: the
+    refit moves it neither way (round ten: a refit that moved such words let one more
+    spam message of another writer through)."""
+    base = learned.load_model()
+    corpus = training.shipped_examples()
+    pitch = "zebrafish aquarium kits for your office lobby, quokka discount this week"
+    other = "zebrafish aquarium kits for hotels, quokka bundle pricing inside"
+    inquiry = "we keep zebrafish in our lab: could a chatbot answer quokka visitors' questions?"
+    decided = [(True, pitch), (True, other), (False, inquiry)]
+    moved = training.refine(base, corpus, decided, [3.0, 3.0, 3.0])
+    assert "zebrafish" not in moved.weights and "quokka" not in moved.weights  # both kinds
+    assert moved.weights["aquarium kits"] > 0  # in two pitches, never in the inquiry
+
+
 def test_a_decider_and_a_sender_count_within_their_bounds() -> None:
     one_decider = [
         examples.Decision(True, f"pitch {i}", f"s{i}@example.com", "link:x") for i in range(100)

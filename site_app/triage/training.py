@@ -118,11 +118,16 @@ def refine(
             docs[f] += 1
     common = COMMON * (len(corpus) + len(traffic))
     decided: defaultdict[str, int] = defaultdict(int)
-    for its in found[len(corpus) :]:
+    kinds: defaultdict[str, set[bool]] = defaultdict(set)
+    for (spam, _), its in zip(added, found[len(corpus) :], strict=True):
         for f in its:
             decided[f] += 1
-    # What recurs in the decisions (MIN_DOCS of them), as the corpus's features must.
-    movable = {f for f, n in decided.items() if n >= MIN_DOCS and docs[f] <= common}
+            kinds[f].add(spam)
+    # What recurs in the decisions (MIN_DOCS of them), as the corpus's features must, and
+    # in decisions of one kind: a feature sales found in both says nothing of either
+    movable = {
+        f for f, n in decided.items() if n >= MIN_DOCS and docs[f] <= common and len(kinds[f]) == 1
+    }
     data = [
         (1.0 if spam else 0.0, sorted(its), weight)
         for (spam, _), its, weight in zip(
