@@ -21,12 +21,15 @@ class Columns:
         self._width = width
         self._wide = 4 if width <= 4 else 8  # each sum read as an array "I" or "Q" item
         self._columns = [self._packed(column) for column in columns]
-        self._bias = bias * self._packed([1] * self.count)
+        self._bias = bias * self._packed(b"\x01" * self.count)
 
     def _packed(self, values: Sequence[int]) -> int:
         fields = bytearray(self._width * self.count)
-        for byte in range(self._width):
-            fields[byte :: self._width] = bytes((v >> (8 * byte)) & 255 for v in values)
+        if isinstance(values, bytes):  # one byte each: the higher bytes stay 0
+            fields[:: self._width] = values
+        else:
+            for byte in range(self._width):
+                fields[byte :: self._width] = bytes((v >> (8 * byte)) & 255 for v in values)
         return int.from_bytes(fields, "little")
 
     def column(self, d: int) -> bytes:
