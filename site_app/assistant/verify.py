@@ -50,17 +50,13 @@ class Found:
     far: bool = False
 
 
-def features(
-    embeddings: Embeddings, question: str, found: Found, asked: Asked | None = None
-) -> list[float]:
-    """What the model reads, in the order of its weights (fit.py writes them); the
-    nearest questions' shares last, when ``asked`` holds them."""
+def features(embeddings: Embeddings, question: str, found: Found) -> list[float]:
+    """What the model reads, in the order of its weights (fit.py writes them), but for the
+    nearest questions' two shares, which come last (``Doubt._recalled``)."""
     words = question.casefold().split()
     ordered = sorted(found.meaning, reverse=True) + [0.0, 0.0]
-    vector = embeddings.vector(" ".join(words))
-    remembered = asked.shares(vector, found.best) if asked else ()
     return [
-        *vector[:DIMENSIONS],
+        *embeddings.vector(" ".join(words))[:DIMENSIONS],
         *embeddings.vector(" ".join(words[:HEAD_WORDS]))[:DIMENSIONS],
         found.coverage,
         ordered[0],
@@ -69,7 +65,6 @@ def features(
         len(content_words(question)) / 10,
         min(len(words), 60) / 30,
         float(found.far),
-        *remembered,
     ]
 
 
@@ -94,13 +89,20 @@ class Doubt:
         self._most: float = sum(e[1] for e in ends)
 
     def _log_odds(self, x: list[float]) -> float:
-        """Of the features given: without the last two, the log odds they leave to add."""
-        terms = zip(self._terms, x, strict=False)
+        """Of the features but the nearest questions' shares."""
+        terms = zip(self._terms, x, strict=False)  # the shares' two terms are left over
         return self._bias + sum(w * (v - m) / s for (w, m, s), v in terms)
+
+    def _recalled(self, x: list[float], found: Found) -> float:
+        """What the nearest questions' shares add to the log odds (the question's vector
+        leads ``x``)."""
+        shares = self._asked.shares(x, found.best)
+        return sum(w * (v - m) / s for (w, m, s), v in zip(self._terms[-2:], shares, strict=True))
 
     def of(self, question: str, found: Found) -> float:
         """The probability that the guide does not answer ``question`` at all."""
-        z = self._log_odds(features(self._embeddings, question, found, self._asked))
+        x = features(self._embeddings, question, found)
+        z = self._log_odds(x) + self._recalled(x, found)
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def doubts(self, question: str, found: Found) -> bool:
@@ -109,7 +111,8 @@ class Doubt:
         if not 0 < threshold < 1:  # 0: every far passage is handed off
             return threshold <= 0
         limit = math.log(threshold / (1 - threshold))
-        known = self._log_odds(features(self._embeddings, question, found))
+        x = features(self._embeddings, question, found)
+        known = self._log_odds(x)
         if known + self._least > limit or known + self._most <= limit:
             return known + self._least > limit
-        return self._log_odds(features(self._embeddings, question, found, self._asked)) > limit
+        return known + self._recalled(x, found) > limit
