@@ -60,6 +60,8 @@ PAIRS = (
     ("author_ap", "author_ao"),
     ("author_av", "author_ax"),
     ("author_ax", "author_av"),
+    ("author_bb", "author_bc"),
+    ("author_bc", "author_bb"),
 )
 
 

@@ -29,7 +29,7 @@ TRAINED = training.CORPUS  # the parts the shipped model is trained on ship with
 # any change of it, and am and an (blind) after all of them, measured once; ao and ap (blind)
 # and aq (trained on) for its ninth, before any change of it; ar, as and at (trained on) and
 # au (blind) during it; av and ax (blind) and aw (trained on) for its tenth, before any
-# change of it.
+# change of it; bb and bc (blind) and ay, az and ba (trained on) for its eleventh, likewise.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -63,6 +63,8 @@ HELD_OUT = (
     "author_au",
     "author_av",
     "author_ax",
+    "author_bb",
+    "author_bc",
 )
 # Each set of writers, as the cross-author figures leave them out: the earlier parts
 # trained on were written in the project's own sessions.
@@ -89,6 +91,9 @@ AUTHORS = {
     "as": ("author_as",),
     "at": ("author_at",),
     "aw": ("author_aw",),
+    "ay": ("author_ay",),
+    "az": ("author_az",),
+    "ba": ("author_ba",),
 }
 PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}

@@ -46,6 +46,9 @@ TRAINED_ON = (
     "author_as.toml",
     "author_at.toml",
     "author_aw.toml",
+    "author_ay.toml",
+    "author_az.toml",
+    "author_ba.toml",
 )
 # Logistic regression by stochastic gradient descent, in a fixed order (reproducible).
 # Chosen with 5- and 10-fold cross-validation on the training parts (see
