@@ -57,6 +57,8 @@ SIGNALS = [
     ({"message": "Your company has been nominated; pay the participation fee."}, "advance_fee"),
     ({"message": "Please sign: https://docusign-envelopes.net/s/8f2a"}, "brand_link"),
     ({"message": "Payout on hold, verify at https://paypal.com.account-review.ru"}, "brand_link"),
+    ({"message": "Hello. \n\nAnd Bye."}, "empty"),
+    ({"message": "qLhWnAzyJrGDKtSOuvPNbcfEFeT"}, "empty"),
 ]
 
 
@@ -89,6 +91,9 @@ GENUINE_ALONE = [
     {"email": "rajkumar1991@gmail.com"},
     {"message": "Price?"},
     {"message": "Call me"},
+    {"message": "Hello, call me on 087 223 4190"},
+    {"message": "Hola, ¿precio?"},
+    {"message": "Hi! CRM?"},
     {"name": "王芳"},
     {"name": "Mr. Emmanuel Adebayo", "message": "Dear Sir/Madam, kindly send your rates."},
     {"message": "I noticed your website mentions legal chatbots. Could we see a demo?"},
@@ -111,6 +116,13 @@ def test_the_honeypot_alone_holds_and_never_files_spam() -> None:
     assert verdict.outcome == "held"
     assert verdict.signals == ("honeypot",)
     assert "hidden website field" in verdict.reasons[0]
+
+
+@pytest.mark.parametrize("message", ["hello", "Hi there!", "test", "Olá", "Hello. And Bye."])
+def test_a_message_that_says_nothing_is_held_and_never_filed_as_spam(message: str) -> None:
+    verdict = judge(sub(message), LocalMemory())
+    assert verdict.outcome == "held"
+    assert "empty" in verdict.signals
 
 
 def test_a_patient_bot_with_an_seo_pitch_and_a_shortener_is_kept_out() -> None:

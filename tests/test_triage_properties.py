@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_app.triage import Submission, fingerprints, judge, text_fingerprint
+from site_app.triage import Submission, fingerprints, judge, text_fingerprint, wording
 from site_app.triage.memory import LocalMemory
 
 # Letters, marks, digits, punctuation and spaces of every script: what people type.
@@ -66,3 +66,27 @@ def test_judge_never_raises_on_any_text(
     memory.mark_spam(submission)
     assert judge(submission, memory).outcome == "spam"
     assert all(":" in mark for mark in fingerprints(submission))
+
+
+GREETINGS = st.sampled_from(["hello", "Hi", "hey", "bye", "and", "Good", "morning", "test"])
+WORD = st.from_regex(r"[a-z]{2,7}", fullmatch=True).filter(lambda w: w not in wording._NOTHING)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.lists(GREETINGS, max_size=4),
+    word=WORD,
+    after=st.lists(GREETINGS, max_size=4),
+    gap=st.sampled_from([" ", ", ", "! ", "\n"]),
+)
+def test_one_word_besides_greetings_says_something(
+    before: list[str], word: str, after: list[str], gap: str
+) -> None:
+    """ "Hello, price" says what it wants: the empty signal reads words, not length."""
+
+    def signals(message: str) -> tuple[str, ...]:
+        sent = Submission("Ann Lee", "ann@example.com", "Chatbot", message, False, 30, False, "c")
+        return judge(sent, LocalMemory()).signals
+
+    assert "empty" not in signals(gap.join([*before, word, *after]))
+    assert "empty" in signals(gap.join([*before, *after]) or "hi")

@@ -81,7 +81,7 @@ def test_the_site_refuses_to_start_on_bad_rules(tmp_path: Path) -> None:
 
 
 def test_ops_change_a_weight_and_the_verdict_follows(tmp_path: Path) -> None:
-    submission = Submission("Ann", "ann@example.com", "Other", "Hi", True, 30.0, False, "c")
+    submission = Submission("Ann", "ann@example.com", "Other", "Price?", True, 30.0, False, "c")
     assert judge(submission, LocalMemory()).outcome == "held"
     lenient = load_rules(
         edited(tmp_path, "honeypot = { weight = 1.0 }", "honeypot = { weight = 0.5 }")

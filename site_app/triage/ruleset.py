@@ -32,6 +32,7 @@ SIGNALS: dict[str, dict[str, float]] = {
     "no_request": {"min_words": 12},
     "link_only": {"max_words": 12},
     "brand_link": {},
+    "empty": {},
     "learned": {
         "at": 1,
         "at_low": 1,
@@ -48,6 +49,7 @@ SIGNALS: dict[str, dict[str, float]] = {
 LATER: dict[str, dict[str, float | bool]] = {
     "taught": {"weight": 1.0, "strong": True, "at": 0.5, "relief": 1.5},
     "brand_link": {"weight": 0.7},
+    "empty": {"weight": 1.0},
 }
 
 

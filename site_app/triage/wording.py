@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+
+from site_app.triage import text
 from site_app.triage.learned import features
 from site_app.triage.ruleset import PITCH_BUYER, PITCH_OFFER, PITCH_SELLER, Signal
 from site_app.triage.signals import Facts, Hit, signal
@@ -52,6 +55,25 @@ def no_request(facts: Facts, rule: Signal) -> str | None:
         if "?" in message or max(_share(words, other) for other in _OTHERS) < 0.15:
             return None
     return "Asks for nothing: no request, question about the service or need in it"
+
+
+# Words that greet, take leave or test a form, in the languages the form hears most: a
+# message of these alone (and random letters) says nothing a person would send for.
+_NOTHING = frozenset(
+    "hello hi hey hiya yo there all and bye goodbye test testing ok okay good morning "
+    "afternoon evening day greetings hola bonjour hallo ciao salut olá oi".split()
+)
+_WORD = re.compile(r"[^\W_]+")
+
+
+@signal
+def empty(facts: Facts, rule: Signal) -> str | None:
+    """Says nothing: no word besides greetings and random letters ("Hello. And Bye.",
+    "qLhWnAzyJrGDKt"). "Price?" and "Call me" say what they want."""
+    words = _WORD.findall(facts.submission.message)
+    if any(w.casefold() not in _NOTHING and not text.is_random(w) for w in words):
+        return None
+    return "Says nothing: no word besides a greeting or random letters"
 
 
 @signal
