@@ -112,7 +112,8 @@ def verdict_for(message: str, model: dict[str, float], tmp_path: Path) -> tuple[
 
 @pytest.mark.parametrize(
     ("band", "below", "outcome", "weight"),
-    [("at", True, "lead", None), ("at", False, "lead", "weight"),
+    [("at_low", True, "lead", None), ("at_low", False, "lead", "weight_low"),
+     ("at", True, "lead", "weight_low"), ("at", False, "lead", "weight"),
      ("at_high", True, "lead", "weight"), ("at_high", False, "held", "weight_high")],
 )  # fmt: skip
 def test_only_the_top_band_holds_alone(
@@ -127,6 +128,40 @@ def test_only_the_top_band_holds_alone(
     assert verdict_for(message, {"prior": odds}, tmp_path) == (outcome, score)
     assert rules.signals["learned"].params["weight_high"] < rules.spam  # never spam alone
     assert rules.signals["learned"].weight < rules.held
+
+
+def relieved(prior: float, tmp_path: Path, honeypot: bool = False) -> tuple[str, tuple[str, ...]]:
+    """A real person's inquiry that form and address signals hold (sent fast, a .top
+    address, a link to another site), judged with a model that gives it ``prior``."""
+    (tmp_path / "m.json").write_text(json.dumps({"prior": prior, "weights": {}}))
+    rules = tmp_path / "rules.toml"
+    every = RULES.read_text("utf-8").replace("min_features = 25", "min_features = 0")
+    rules.write_text('learned_model = "m.json"\n' + every, "utf-8")
+    message = (
+        "Could you build a chatbot for our physiotherapy clinic in Leeds? Our brief is at "
+        "https://docs-host.example.org/brief and we hope to start in May."
+    )
+    sent = Submission("Al", "al@physio-leeds.top", "Other", message, honeypot, 1.0, False, "c")
+    verdict = judge(sent, LocalMemory(), load_rules(rules))
+    return verdict.outcome, verdict.signals
+
+
+def test_wording_the_model_finds_genuine_relieves_what_the_form_and_address_found(
+    tmp_path: Path,
+) -> None:
+    at = load_rules().signals["learned"].params["at_genuine"]
+    assert relieved(at + 0.1, tmp_path) == ("held", ("fast_fill", "foreign_link", "risky_tld"))
+    outcome, signals = relieved(at, tmp_path)
+    assert outcome == "lead" and "learned" in signals
+    # A filled hidden field is relieved of nothing: a bot may paste a person's words
+    assert relieved(at - 5, tmp_path, honeypot=True)[0] == "held"
+
+
+def test_a_relief_with_nothing_to_relieve_is_silent(tmp_path: Path) -> None:
+    outcome, score = verdict_for("Could you build us a chatbot?", {"prior": -9.0}, tmp_path)
+    assert (outcome, score) == ("lead", 0.0)
+    plain = Submission("Al", "al@example.com", "Other", "Hi, price?", False, 30.0, False, "c")
+    assert judge(plain, LocalMemory()).signals == ()
 
 
 def test_a_message_the_model_knows_little_of_is_not_weighed() -> None:

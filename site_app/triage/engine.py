@@ -76,6 +76,8 @@ def judge(submission: Submission, memory: Memory, rules: Rules | None = None) ->
         if rule.weight and (hit := check(facts, rule)):
             hits.append(hit)
     hits += [hit for hit in phrase_hits(facts) if hit.points]
+    if not any(hit.points > 0 for hit in hits):  # a relief with nothing to relieve is silent
+        hits = []
     hits.sort(key=lambda hit: -hit.points)
     score = round(sum(hit.points for hit in hits), 3)
     strong = sum(hit.strong for hit in hits)

@@ -41,6 +41,8 @@ SIGNALS: dict[str, dict[str, float]] = {
         "weight_high": 1.0,
         "site_shift": 1.0,
         "min_features": 0,
+        "at_genuine": -100,
+        "relief": 0,
     },
     "taught": {"at": 0.5, "relief": 1.5},
 }
