@@ -29,7 +29,8 @@ TRAINED = training.CORPUS  # the parts the shipped model is trained on ship with
 # any change of it, and am and an (blind) after all of them, measured once; ao and ap (blind)
 # and aq (trained on) for its ninth, before any change of it; ar, as and at (trained on) and
 # au (blind) during it; av and ax (blind) and aw (trained on) for its tenth, before any
-# change of it; bb and bc (blind) and ay, az and ba (trained on) for its eleventh, likewise.
+# change of it; bb and bc (blind) and ay, az and ba (trained on) for its eleventh, likewise,
+# and bd, be, bf and bg (trained on) during it, measured first on its engine.
 HELD_OUT = (
     "blind",
     "fresh",
@@ -94,6 +95,10 @@ AUTHORS = {
     "ay": ("author_ay",),
     "az": ("author_az",),
     "ba": ("author_ba",),
+    "bd": ("author_bd",),
+    "be": ("author_be",),
+    "bf": ("author_bf",),
+    "bg": ("author_bg",),
 }
 PARTS = (*(part for parts in AUTHORS.values() for part in parts), *HELD_OUT)
 GOALS = {"spam_out": 0.9, "genuine_held": 0.02, "genuine_spam": 0.0}

@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import Any
 
 from site_app.teaching.examples import Example
-from site_app.triage import training
 from site_app.triage.learned import Model
 from site_app.triage.taught import Decided, Lessons, Neighbours
 
@@ -27,6 +26,10 @@ class RefitError(RuntimeError):
 
 @lru_cache(maxsize=1)
 def shipped_corpus() -> tuple[tuple[bool, str], ...]:
+    # Imported here: a worker never trains, and `python -m site_app.triage.training`
+    # must not find the module already imported by the package's start-up.
+    from site_app.triage import training
+
     return tuple(training.shipped_examples())
 
 

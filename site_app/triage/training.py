@@ -49,6 +49,10 @@ TRAINED_ON = (
     "author_ay.toml",
     "author_az.toml",
     "author_ba.toml",
+    "author_bd.toml",
+    "author_be.toml",
+    "author_bf.toml",
+    "author_bg.toml",
 )
 # Logistic regression by stochastic gradient descent, in a fixed order (reproducible).
 # Chosen with 5- and 10-fold cross-validation on the training parts (see
