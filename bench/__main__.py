@@ -20,6 +20,8 @@ MODULES = (
     "bench.purge",
     "bench.triage",
     "bench.triage_authors",
+    "bench.triage_learning",
+    "bench.triage_learning_cost",
     "bench.counting",
 )
 
