@@ -130,13 +130,15 @@ def test_only_the_top_band_holds_alone(
     assert rules.signals["learned"].weight < rules.held
 
 
-def relieved(prior: float, tmp_path: Path, honeypot: bool = False) -> tuple[str, tuple[str, ...]]:
+def relieved(
+    prior: float, tmp_path: Path, honeypot: bool = False, relief: str = "relief = 0.3"
+) -> tuple[str, tuple[str, ...]]:
     """A real person's inquiry that form and address signals hold (sent fast, a .top
     address, a link to another site), judged with a model that gives it ``prior``."""
     (tmp_path / "m.json").write_text(json.dumps({"prior": prior, "weights": {}}))
     rules = tmp_path / "rules.toml"
     every = RULES.read_text("utf-8").replace("min_features = 25", "min_features = 0")
-    rules.write_text('learned_model = "m.json"\n' + every, "utf-8")
+    rules.write_text('learned_model = "m.json"\n' + every.replace("relief = 0.3", relief), "utf-8")
     message = (
         "Could you build a chatbot for our physiotherapy clinic in Leeds? Our brief is at "
         "https://docs-host.example.org/brief and we hope to start in May."
@@ -155,6 +157,11 @@ def test_wording_the_model_finds_genuine_relieves_what_the_form_and_address_foun
     assert outcome == "lead" and "learned" in signals
     # A filled hidden field is relieved of nothing: a bot may paste a person's words
     assert relieved(at - 5, tmp_path, honeypot=True)[0] == "held"
+    # Ops turn it off with a relief of 0: the verdict is as if the signal had no relief
+    assert relieved(at - 5, tmp_path, relief="relief = 0") == (
+        "held",
+        ("fast_fill", "foreign_link", "risky_tld"),
+    )
 
 
 def test_a_relief_with_nothing_to_relieve_is_silent(tmp_path: Path) -> None:

@@ -80,9 +80,8 @@ def empty(facts: Facts, rule: Signal) -> str | None:
 def learned(facts: Facts, rule: Signal) -> tuple[str, float] | None:
     """Three bands of the model's log odds: a little above even adds a little to other
     signals; far above holds alone (cross-validated: no genuine inquiry got there); far
-    below takes ``relief`` off what other signals found. With
-    a refit from this site's decisions, the reason says how much of the odds came from
-    them."""
+    below takes ``relief`` off what other signals found. With a refit from this site's
+    decisions, the reason says how much of the odds came from them."""
     params = rule.params
     found = features(facts.submission.message)
     shipped, known = facts.rules.model.weigh(found)
@@ -94,7 +93,7 @@ def learned(facts: Facts, rule: Signal) -> tuple[str, float] | None:
         odds += max(-params["site_shift"], min(params["site_shift"], moved))
     # Worded as inquiries are: relieves other signals, but not the hidden field a bot
     # filled (a bot may paste a person's words; its form says what sent them)
-    if odds <= params["at_genuine"] and not facts.submission.honeypot:
+    if params["relief"] and odds <= params["at_genuine"] and not facts.submission.honeypot:
         return f"Worded like the inquiries the filter learned from (log odds {odds:.1f})", -(
             params["relief"]
         )
