@@ -109,14 +109,8 @@ def learned_without(model: learned.Model, rest: list[tuple[bool, str]], taught: 
     """A site judging with ``model`` after sales corrected ``taught``: the refit (in this
     process, from ``model`` and the corpus it was trained on) and the decided texts."""
     site = corrected(taught)
-    decided = {e.message for e in site}
-    ordinary = [e.submission.message for e in corpus.load(taught)]
     moved = training.refine(
-        model,
-        rest,
-        [(e.spam, e.message) for e in site],
-        [e.weight for e in site],
-        [m for m in ordinary if m not in decided],
+        model, rest, [(e.spam, e.message) for e in site], [e.weight for e in site], traffic(taught)
     )
     genuine = sum(not e.spam for e in site)
     neighbours = Neighbours.of(Decided(not e.spam, e.message) for e in site)

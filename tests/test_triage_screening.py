@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from site_app import triage
 from site_app.extensions import db
@@ -55,6 +55,33 @@ def test_two_senders_judge_each_inquiry_once(make_app: Callable[..., Flask]) -> 
     assert sum(judged) == 12
     assert sample("glissando_triage_verdicts_total", outcome="lead") == before + 12
     assert all(row.unjudged is None and row.lease_owner is None for row in rows(app))
+
+
+def test_an_inquiry_judged_by_another_sender_while_this_one_claims_is_not_leased(
+    app: Flask,
+) -> None:
+    """Two senders select the same unjudged rows; the other judges and releases one before
+    this one's claim: the claim must not lease a judged inquiry (its lead would wait out
+    the lease before the mail loop could take it)."""
+    submit(app.test_client(), name="Ada", email="ada@example.com")
+    [row] = rows(app)
+    done: list[bool] = []
+
+    def other_sender_judges(conn, cursor, statement, parameters, context, many) -> None:  # type: ignore[no-untyped-def]
+        if not done and statement.lstrip().upper().startswith("SELECT INQUIRIES.ID"):
+            done.append(True)  # right after this sender's select of the ids
+            conn.exec_driver_sql("UPDATE inquiries SET unjudged = NULL WHERE id = ?", (row.id,))
+
+    with app.app_context():
+        event.listen(db.engine, "after_cursor_execute", other_sender_judges)
+        try:
+            unjudged = Inquiry.unjudged.is_not(None)
+            claimed = leases.claim(Inquiry, select(Inquiry), "this", 10, 60, unjudged)
+        finally:
+            event.remove(db.engine, "after_cursor_execute", other_sender_judges)
+    assert done and claimed == []
+    [after] = rows(app)
+    assert after.unjudged is None and after.lease_owner is None
 
 
 def test_a_sender_that_dies_while_judging_leaves_the_inquiry_to_another(

@@ -69,9 +69,11 @@ def claim(
         db.session.rollback()
         return []
     claim_id = f"{owner[:55]}:{uuid.uuid4().hex[:8]}"  # lease_owner holds 64
+    # `due` again: between the select and this update another sender may have claimed,
+    # handled and released a row (judged it, say), and it must not be leased for nothing
     db.session.execute(
         update(model)
-        .where(model.id.in_(ids), model.status == PENDING, _unleased(model, now))
+        .where(model.id.in_(ids), model.status == PENDING, _unleased(model, now), *due)
         .values(lease_owner=claim_id, lease_until=now + timedelta(seconds=lease_seconds))
     )
     db.session.commit()
