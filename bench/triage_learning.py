@@ -64,9 +64,10 @@ def corrected(part: str) -> list[examples.Example]:
     return examples.weigh(decisions)
 
 
-def traffic(part: str) -> list[str]:
-    """A part's messages sales did not decide on: the site's ordinary traffic."""
-    decided = {d.message for d in corrected(part)}
+def traffic(part: str, site: list[examples.Example] | None = None) -> list[str]:
+    """A part's messages sales did not decide on (``site``, if already found): the site's
+    ordinary traffic."""
+    decided = {d.message for d in (corrected(part) if site is None else site)}
     return [e.submission.message for e in corpus.load(part) if e.submission.message not in decided]
 
 
@@ -76,7 +77,7 @@ def run_learning() -> None:
     before_all, after_all = [], []
     for taught, judged in PAIRS:
         site = corrected(taught)
-        model, _ = refit.fit(site, traffic(taught), shipped)
+        model, _ = refit.fit(site, traffic(taught, site), shipped)
         with judging_with(lessons=refit.lessons(1, model, site)):
             after_all.append(corpus.run(corpus.load(judged)))
         before_all.append(corpus.run(corpus.load(judged)))
@@ -110,7 +111,11 @@ def learned_without(model: learned.Model, rest: list[tuple[bool, str]], taught: 
     process, from ``model`` and the corpus it was trained on) and the decided texts."""
     site = corrected(taught)
     moved = training.refine(
-        model, rest, [(e.spam, e.message) for e in site], [e.weight for e in site], traffic(taught)
+        model,
+        rest,
+        [(e.spam, e.message) for e in site],
+        [e.weight for e in site],
+        traffic(taught, site),
     )
     genuine = sum(not e.spam for e in site)
     neighbours = Neighbours.of(Decided(not e.spam, e.message) for e in site)

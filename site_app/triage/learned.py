@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_app.triage.packed import Packed
-from site_app.triage.text import fold
+from site_app.triage.text import WORD, fold
 
 DEFAULT = Path(__file__).with_name("learned.json")
 # learned.bin: a magic, the SHA-256 of the JSON it was packed from, the prior, the count,
@@ -22,9 +22,8 @@ DEFAULT = Path(__file__).with_name("learned.json")
 # the JSON's 46,000 strings left 2 to 4 MB of fragments in every worker's heap.
 _MAGIC = b"GLWORDS1"
 _HEAD = struct.Struct("<8s32sdI")
-# Letters and digits together; a run holding a digit is a code (an order number, a ticket
+# A run of letters holding a digit (text.WORD) is a code (an order number, a ticket
 # id, a hash), not a word: read as words, "3fa9bdec" gave "fa" and "bdec" whatever it was.
-_TOKEN = re.compile(r"[^\W_]+")
 _DIGIT = re.compile(r"\d")
 # Chinese, Japanese and Korean are written without spaces: their words are read as
 # pairs of characters instead.
@@ -60,7 +59,7 @@ def features(message: str) -> set[str]:
     of characters: word parts carry across spellings and languages that whole words
     do not."""
     folded = fold(message)
-    words = [w for w in _TOKEN.findall(folded) if w.isalpha() or not _DIGIT.search(w)]
+    words = [w for w in WORD.findall(folded) if w.isalpha() or not _DIGIT.search(w)]
     found = {*words, *map(" ".join, zip(words, words[1:], strict=False))}
     # Each word marked "<opt>", all in one string, and every GRAM letters without a space
     # taken in one pass of re; "#" keeps a word part from being taken for a word.

@@ -11,15 +11,13 @@ keeps most of its triples, another message on the same topic keeps almost none.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from site_app.triage.learned import Model
-from site_app.triage.text import fold
+from site_app.triage.text import WORD, fold
 
-_WORD = re.compile(r"[^\W_]+")
 SHINGLE = 3  # words in a shingle
 
 
@@ -36,7 +34,7 @@ class Near:
 
 
 def shingles(message: str) -> frozenset[str]:
-    words = _WORD.findall(fold(message))
+    words = WORD.findall(fold(message))
     if len(words) < SHINGLE:
         return frozenset({" ".join(words)}) if words else frozenset()
     return frozenset(" ".join(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))

@@ -15,6 +15,8 @@ _BARE_DOMAIN = re.compile(r"(?i)\b(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-
 _CYRILLIC_GREEK = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
 _MIXED_WORD = re.compile(r"\b(?=\w*[a-zA-Z])(?=\w*[\u0370-\u03ff\u0400-\u052f])\w+")
 _ASCII_WORD = re.compile(r"\b[A-Za-z]{8,}\b")
+# A word: letters and digits together, as the model, the taught texts and `empty` read them
+WORD = re.compile(r"[^\W_]+")
 _VOWELS = frozenset("aeiouyAEIOUY")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 

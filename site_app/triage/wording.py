@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-
 from site_app.triage import text
 from site_app.triage.learned import features
 from site_app.triage.ruleset import PITCH_BUYER, PITCH_OFFER, PITCH_SELLER, Signal
@@ -63,14 +61,13 @@ _NOTHING = frozenset(
     "hello hi hey hiya yo there all and bye goodbye test testing ok okay good morning "
     "afternoon evening day greetings hola bonjour hallo ciao salut olá oi".split()
 )
-_WORD = re.compile(r"[^\W_]+")
 
 
 @signal
 def empty(facts: Facts, rule: Signal) -> str | None:
     """Says nothing: no word besides greetings and random letters ("Hello. And Bye.",
     "qLhWnAzyJrGDKt"). "Price?" and "Call me" say what they want."""
-    words = _WORD.findall(facts.submission.message)
+    words = text.WORD.findall(facts.submission.message)
     if any(w.casefold() not in _NOTHING and not text.is_random(w) for w in words):
         return None
     return "Says nothing: no word besides a greeting or random letters"
